@@ -1,0 +1,169 @@
+package distance
+
+import (
+	"math"
+	"math/bits"
+)
+
+// The generic tier: portable Go with four independent accumulators so the
+// additions of consecutive elements do not wait on each other.
+
+func dotGeneric(a, b []float32) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < n; i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func l2SquaredGeneric(a, b []float32) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		d0 := a[i] - b[i]
+		d1 := a[i+1] - b[i+1]
+		d2 := a[i+2] - b[i+2]
+		d3 := a[i+3] - b[i+3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < n; i++ {
+		d := a[i] - b[i]
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func abs32(x float32) float32 {
+	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
+}
+
+func l1Generic(a, b []float32) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += abs32(a[i] - b[i])
+		s1 += abs32(a[i+1] - b[i+1])
+		s2 += abs32(a[i+2] - b[i+2])
+		s3 += abs32(a[i+3] - b[i+3])
+	}
+	for ; i < n; i++ {
+		s0 += abs32(a[i] - b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// cosineFinish turns the three sums of a one-pass cosine into a distance the
+// way pgvector does: the similarity in float64, clamped to [−1, 1] (NaN is not
+// clamped), then 1 − similarity.
+func cosineFinish(dot, na, nb float32) float32 {
+	sim := float64(dot) / math.Sqrt(float64(na)*float64(nb))
+	if sim > 1 {
+		sim = 1
+	} else if sim < -1 {
+		sim = -1
+	}
+	return float32(1 - sim)
+}
+
+func cosineGeneric(a, b []float32) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var d0, d1, x0, x1, y0, y1 float32
+	i := 0
+	for ; i+2 <= n; i += 2 {
+		d0 += a[i] * b[i]
+		x0 += a[i] * a[i]
+		y0 += b[i] * b[i]
+		d1 += a[i+1] * b[i+1]
+		x1 += a[i+1] * a[i+1]
+		y1 += b[i+1] * b[i+1]
+	}
+	for ; i < n; i++ {
+		d0 += a[i] * b[i]
+		x0 += a[i] * a[i]
+		y0 += b[i] * b[i]
+	}
+	return cosineFinish(d0+d1, x0+x1, y0+y1)
+}
+
+func hammingGeneric(a, b []uint64) int {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	c := 0
+	for i := range a {
+		c += bits.OnesCount64(a[i] ^ b[i])
+	}
+	return c
+}
+
+// jaccardFinish applies pgvector's formula to the three popcounts.
+func jaccardFinish(ab, aa, bb int) float64 {
+	if ab == 0 {
+		return 1
+	}
+	return 1 - float64(ab)/float64(aa+bb-ab)
+}
+
+func jaccardGeneric(a, b []uint64) float64 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var ab, aa, bb int
+	for i := range a {
+		ab += bits.OnesCount64(a[i] & b[i])
+		aa += bits.OnesCount64(a[i])
+		bb += bits.OnesCount64(b[i])
+	}
+	return jaccardFinish(ab, aa, bb)
+}
+
+// batchWith builds a BatchFunc from a pair kernel. It is the generic tier's
+// batch loop and the reference the assembly batch loops are tested against.
+func batchWith(kernel func(a, b []float32) float32) BatchFunc {
+	return func(q, arena []float32, stride int, ids []uint32, out []float32) {
+		n := min(len(ids), len(out))
+		dim := len(q)
+		if stride < dim {
+			for i := range n {
+				out[i] = float32(math.NaN())
+			}
+			return
+		}
+		for i := range n {
+			off := int(ids[i]) * stride
+			if off < 0 || off+dim > len(arena) || off/stride != int(ids[i]) {
+				out[i] = float32(math.NaN())
+				continue
+			}
+			out[i] = kernel(q, arena[off:off+dim])
+		}
+	}
+}
+
+var genericKernels = Kernels{
+	ISA:            Generic,
+	Dot:            dotGeneric,
+	L2Squared:      l2SquaredGeneric,
+	L1:             l1Generic,
+	Cosine:         cosineGeneric,
+	Hamming:        hammingGeneric,
+	Jaccard:        jaccardGeneric,
+	DotBatch:       batchWith(dotGeneric),
+	L2SquaredBatch: batchWith(l2SquaredGeneric),
+	L1Batch:        batchWith(l1Generic),
+}
