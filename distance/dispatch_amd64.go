@@ -1,10 +1,11 @@
-//go:build amd64 && !purego
+//go:build !purego
 
 package distance
 
 import "golang.org/x/sys/cpu"
 
-// cpuHas reports whether this CPU can run tier t's assembly.
+// cpuHas reports whether this CPU can run tier t's assembly. x/sys/cpu only
+// reports AVX and AVX-512 features when the OS saves the wider registers.
 func cpuHas(t ISA) bool {
 	switch t {
 	case Generic:
@@ -18,18 +19,14 @@ func cpuHas(t ISA) bool {
 	return false
 }
 
-// kernelsFor returns tier t's table. The assembly tiers are filled in by the
-// tier files; until a kernel has an assembly version it falls back to generic.
+// kernelsFor returns tier t's table. Callers must not modify it; For and the
+// package's dispatch take copies.
 func kernelsFor(t ISA) *Kernels {
 	switch t {
 	case AVX2:
-		k := genericKernels
-		k.ISA = AVX2
-		return &k
+		return &avx2Kernels
 	case AVX512:
-		k := genericKernels
-		k.ISA = AVX512
-		return &k
+		return &avx512Kernels
 	}
 	return &genericKernels
 }

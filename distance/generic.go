@@ -112,24 +112,48 @@ func hammingGeneric(a, b []uint64) int {
 	return c
 }
 
-// jaccardFinish applies pgvector's formula to the three popcounts.
-func jaccardFinish(ab, aa, bb int) float64 {
-	if ab == 0 {
+// jaccardFinish applies pgvector's formula to the popcounts of a∧b and a∨b:
+// 1 − |a∧b|/|a∨b|, and 1 when a∧b is empty (which covers two zero vectors).
+func jaccardFinish(and, or int) float64 {
+	if and == 0 {
 		return 1
 	}
-	return 1 - float64(ab)/float64(aa+bb-ab)
+	return 1 - float64(and)/float64(or)
 }
 
 func jaccardGeneric(a, b []uint64) float64 {
 	n := min(len(a), len(b))
 	a, b = a[:n], b[:n]
-	var ab, aa, bb int
+	var and, or int
 	for i := range a {
-		ab += bits.OnesCount64(a[i] & b[i])
-		aa += bits.OnesCount64(a[i])
-		bb += bits.OnesCount64(b[i])
+		and += bits.OnesCount64(a[i] & b[i])
+		or += bits.OnesCount64(a[i] | b[i])
 	}
-	return jaccardFinish(ab, aa, bb)
+	return jaccardFinish(and, or)
+}
+
+// batchGeometry validates a batch call. It returns the number of whole
+// vectors of dim elements that arena holds at the given stride (an id is valid
+// iff id < nvec) and false when the stride cannot describe an arena of such
+// vectors (stride < 1 or stride < dim), in which case every output is NaN.
+// Working with a vector count instead of id·stride keeps the bounds check free
+// of overflow for any id and stride.
+func batchGeometry(dim, arenaLen, stride int) (nvec int, ok bool) {
+	if stride < 1 || stride < dim {
+		return 0, false
+	}
+	if arenaLen < dim {
+		return 0, true
+	}
+	return (arenaLen-dim)/stride + 1, true
+}
+
+// fillNaN sets every element of out to NaN.
+func fillNaN(out []float32) {
+	nan := float32(math.NaN())
+	for i := range out {
+		out[i] = nan
+	}
 }
 
 // batchWith builds a BatchFunc from a pair kernel. It is the generic tier's
@@ -137,19 +161,20 @@ func jaccardGeneric(a, b []uint64) float64 {
 func batchWith(kernel func(a, b []float32) float32) BatchFunc {
 	return func(q, arena []float32, stride int, ids []uint32, out []float32) {
 		n := min(len(ids), len(out))
+		ids, out = ids[:n], out[:n]
 		dim := len(q)
-		if stride < dim {
-			for i := range n {
-				out[i] = float32(math.NaN())
-			}
+		nvec, ok := batchGeometry(dim, len(arena), stride)
+		if !ok {
+			fillNaN(out)
 			return
 		}
-		for i := range n {
-			off := int(ids[i]) * stride
-			if off < 0 || off+dim > len(arena) || off/stride != int(ids[i]) {
-				out[i] = float32(math.NaN())
+		nan := float32(math.NaN())
+		for i, id := range ids {
+			if uint64(id) >= uint64(nvec) {
+				out[i] = nan
 				continue
 			}
+			off := int(id) * stride
 			out[i] = kernel(q, arena[off:off+dim])
 		}
 	}

@@ -4,9 +4,10 @@ package distance
 //
 // It is the hot loop of a graph walk: one query against the stored vectors of
 // an expanded node's neighbours. Implementations prefetch the next vector
-// while computing the current one. stride must be at least len(q); an id whose
-// vector would extend past the end of arena gets NaN and is never read.
-// Only min(len(ids), len(out)) entries are computed.
+// while computing the current one. Only min(len(ids), len(out)) entries are
+// written. stride is in elements and must be at least max(len(q), 1);
+// otherwise every entry is NaN. An id whose vector would extend past the end
+// of arena gets NaN and its memory is never read.
 type BatchFunc func(q, arena []float32, stride int, ids []uint32, out []float32)
 
 // Kernels is one tier's set of kernels. The zero value is not usable; obtain

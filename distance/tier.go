@@ -1,10 +1,19 @@
 package distance
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 )
+
+// ErrUnknownTier is returned (wrapped) by ParseISA for a name that is not a
+// tier.
+var ErrUnknownTier = errors.New("distance: unknown SIMD tier")
+
+// ErrUnsupportedTier is returned (wrapped) by For for a tier this CPU or build
+// cannot run.
+var ErrUnsupportedTier = errors.New("distance: SIMD tier not supported")
 
 // ISA names an implementation tier of the kernels.
 type ISA uint8
@@ -45,7 +54,7 @@ func ParseISA(s string) (ISA, error) {
 	case "avx512", "avx-512":
 		return AVX512, nil
 	}
-	return Generic, fmt.Errorf("distance: unknown SIMD tier %q (want generic, avx2 or avx512)", s)
+	return Generic, fmt.Errorf("%w %q (want generic, avx2 or avx512)", ErrUnknownTier, s)
 }
 
 // Supported lists the tiers this CPU and build can run, slowest first. It
@@ -63,13 +72,15 @@ func Supported() []ISA {
 // Tier reports the tier the package-level functions use.
 func Tier() ISA { return active.ISA }
 
-// For returns the kernels of tier isa, or an error if this CPU or build cannot
-// run it.
+// For returns the kernels of tier isa, or an error wrapping ErrUnsupportedTier
+// if this CPU or build cannot run it. Each call returns a fresh copy, so a
+// caller may modify it without affecting the package-level functions.
 func For(isa ISA) (*Kernels, error) {
 	if isa != Generic && !cpuHas(isa) {
-		return nil, fmt.Errorf("distance: tier %s is not supported on this CPU or build", isa)
+		return nil, fmt.Errorf("%w: %s on this CPU or build", ErrUnsupportedTier, isa)
 	}
-	return kernelsFor(isa), nil
+	k := *kernelsFor(isa)
+	return &k, nil
 }
 
 // chooseTier picks the best supported tier, capped by the value of
@@ -92,5 +103,9 @@ func chooseTier(env string) ISA {
 	return best
 }
 
-// active is the dispatch table chosen once at start-up: the only package state.
-var active = kernelsFor(chooseTier(os.Getenv(EnvSIMD)))
+// active is the dispatch table chosen once at start-up: the only package
+// state. It is a private copy, so nothing handed out by For can change it.
+var active = func() *Kernels {
+	k := *kernelsFor(chooseTier(os.Getenv(EnvSIMD)))
+	return &k
+}()
