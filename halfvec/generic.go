@@ -1,0 +1,245 @@
+package halfvec
+
+import (
+	"math"
+
+	"github.com/smallworld-go/smallworld/distance"
+)
+
+// The generic tier: portable Go. Halves are widened by bit manipulation
+// (toFloat32Bits, inlined) rather than through a 65,536-entry table: a table
+// would be 256 KiB of package state, and its random accesses compete with the
+// vectors for cache. Four independent accumulators keep consecutive additions
+// from waiting on each other.
+
+// widen widens one half; the compiler inlines it.
+func widen(h Float16) float32 { return math.Float32frombits(toFloat32Bits(h)) }
+
+func abs32(x float32) float32 {
+	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
+}
+
+func dotGeneric(a, b []Float16) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += widen(a[i]) * widen(b[i])
+		s1 += widen(a[i+1]) * widen(b[i+1])
+		s2 += widen(a[i+2]) * widen(b[i+2])
+		s3 += widen(a[i+3]) * widen(b[i+3])
+	}
+	for ; i < n; i++ {
+		s0 += widen(a[i]) * widen(b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func l2SquaredGeneric(a, b []Float16) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		d0 := widen(a[i]) - widen(b[i])
+		d1 := widen(a[i+1]) - widen(b[i+1])
+		d2 := widen(a[i+2]) - widen(b[i+2])
+		d3 := widen(a[i+3]) - widen(b[i+3])
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < n; i++ {
+		d := widen(a[i]) - widen(b[i])
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func l1Generic(a, b []Float16) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += abs32(widen(a[i]) - widen(b[i]))
+		s1 += abs32(widen(a[i+1]) - widen(b[i+1]))
+		s2 += abs32(widen(a[i+2]) - widen(b[i+2]))
+		s3 += abs32(widen(a[i+3]) - widen(b[i+3]))
+	}
+	for ; i < n; i++ {
+		s0 += abs32(widen(a[i]) - widen(b[i]))
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func cosineGeneric(a, b []Float16) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var d0, d1, x0, x1, y0, y1 float32
+	i := 0
+	for ; i+2 <= n; i += 2 {
+		p, q := widen(a[i]), widen(b[i])
+		d0 += p * q
+		x0 += p * p
+		y0 += q * q
+		p, q = widen(a[i+1]), widen(b[i+1])
+		d1 += p * q
+		x1 += p * p
+		y1 += q * q
+	}
+	for ; i < n; i++ {
+		p, q := widen(a[i]), widen(b[i])
+		d0 += p * q
+		x0 += p * p
+		y0 += q * q
+	}
+	return cosineFinish(d0+d1, x0+x1, y0+y1)
+}
+
+func dotF32Generic(q []float32, h []Float16) float32 {
+	n := min(len(q), len(h))
+	q, h = q[:n], h[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += q[i] * widen(h[i])
+		s1 += q[i+1] * widen(h[i+1])
+		s2 += q[i+2] * widen(h[i+2])
+		s3 += q[i+3] * widen(h[i+3])
+	}
+	for ; i < n; i++ {
+		s0 += q[i] * widen(h[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func l2SquaredF32Generic(q []float32, h []Float16) float32 {
+	n := min(len(q), len(h))
+	q, h = q[:n], h[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		d0 := q[i] - widen(h[i])
+		d1 := q[i+1] - widen(h[i+1])
+		d2 := q[i+2] - widen(h[i+2])
+		d3 := q[i+3] - widen(h[i+3])
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < n; i++ {
+		d := q[i] - widen(h[i])
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func l1F32Generic(q []float32, h []Float16) float32 {
+	n := min(len(q), len(h))
+	q, h = q[:n], h[:n]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += abs32(q[i] - widen(h[i]))
+		s1 += abs32(q[i+1] - widen(h[i+1]))
+		s2 += abs32(q[i+2] - widen(h[i+2]))
+		s3 += abs32(q[i+3] - widen(h[i+3]))
+	}
+	for ; i < n; i++ {
+		s0 += abs32(q[i] - widen(h[i]))
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func cosineF32Generic(q []float32, h []Float16) float32 {
+	n := min(len(q), len(h))
+	q, h = q[:n], h[:n]
+	var d0, d1, x0, x1, y0, y1 float32
+	i := 0
+	for ; i+2 <= n; i += 2 {
+		p, r := q[i], widen(h[i])
+		d0 += p * r
+		x0 += p * p
+		y0 += r * r
+		p, r = q[i+1], widen(h[i+1])
+		d1 += p * r
+		x1 += p * p
+		y1 += r * r
+	}
+	for ; i < n; i++ {
+		p, r := q[i], widen(h[i])
+		d0 += p * r
+		x0 += p * p
+		y0 += r * r
+	}
+	return cosineFinish(d0+d1, x0+x1, y0+y1)
+}
+
+// cosineFinish turns the three float32 sums of a one-pass cosine into a
+// distance the way pgvector does: the similarity in float64, clamped to
+// [−1, 1] (NaN is not clamped), then 1 − similarity. A zero vector makes
+// 0/0 = NaN.
+func cosineFinish(dot, na, nb float32) float32 {
+	sim := float64(dot) / math.Sqrt(float64(na)*float64(nb))
+	if sim > 1 {
+		sim = 1
+	} else if sim < -1 {
+		sim = -1
+	}
+	return float32(1 - sim)
+}
+
+// batchMaxID returns the largest id whose vector of dim elements lies inside
+// an arena of arenaLen elements laid out with the given stride, or −1 when no
+// id is valid (the arena is too short, or stride < dim). Comparing ids with it
+// replaces a per-id multiplication that could overflow.
+func batchMaxID(dim, arenaLen, stride int) int {
+	switch {
+	case stride < dim || arenaLen < dim:
+		return -1
+	case stride == 0: // dim == 0 too: every id names the empty vector at 0
+		return math.MaxInt
+	}
+	return (arenaLen - dim) / stride
+}
+
+// batchWith builds a BatchFunc from a pair kernel. It is the generic tier's
+// batch loop and the reference the assembly batch loops are tested against.
+func batchWith(kernel func(q []float32, h []Float16) float32) BatchFunc {
+	return func(q []float32, arena []Float16, stride int, ids []uint32, out []float32) {
+		n := min(len(ids), len(out))
+		dim := len(q)
+		maxID := batchMaxID(dim, len(arena), stride)
+		for i := range n {
+			// Compare in 64 bits: on a 32-bit platform a large uint32 id
+			// would turn negative as an int.
+			if int64(ids[i]) > int64(maxID) {
+				out[i] = float32(math.NaN())
+				continue
+			}
+			off := int(ids[i]) * stride
+			out[i] = kernel(q, arena[off:off+dim])
+		}
+	}
+}
+
+var genericKernels = Kernels{
+	ISA:               distance.Generic,
+	Dot:               dotGeneric,
+	L2Squared:         l2SquaredGeneric,
+	L1:                l1Generic,
+	Cosine:            cosineGeneric,
+	DotF32:            dotF32Generic,
+	L2SquaredF32:      l2SquaredF32Generic,
+	L1F32:             l1F32Generic,
+	CosineF32:         cosineF32Generic,
+	DotBatchF32:       batchWith(dotF32Generic),
+	L2SquaredBatchF32: batchWith(l2SquaredF32Generic),
+	L1BatchF32:        batchWith(l1F32Generic),
+	Encode:            encodeGeneric,
+	Decode:            decodeGeneric,
+}
