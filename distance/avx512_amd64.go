@@ -37,16 +37,13 @@ func cosineAVX512(a, b []float32) float32 {
 	return cosineFinish(cosineSumsAVX512(a, b))
 }
 
-func jaccardAVX512(a, b []uint64) float64 {
-	return jaccardFinish(jaccardCountsAVX512(a, b))
-}
 
 // bitKernelsAVX512 returns the bit kernels of the AVX-512 tier: VPOPCNTQ
 // where the CPU has AVX512_VPOPCNTDQ (Ice Lake, Zen 4 and later), otherwise
 // the AVX2 tier's scalar POPCNT loop.
 func bitKernelsAVX512() (func(a, b []uint64) int, func(a, b []uint64) float64) {
-	if cpu.X86.HasAVX512VPOPCNTDQ {
-		return hammingAVX512, jaccardAVX512
+	if cpu.X86.HasAVX512VPOPCNTDQ && cpu.X86.HasPOPCNT {
+		return hammingAVX512Short, jaccardAVX512
 	}
 	return bitKernelsPOPCNT()
 }
@@ -66,3 +63,20 @@ var avx512Kernels = func() Kernels {
 		L1Batch:        batchAsm(l1BatchAVX512),
 	}
 }()
+
+// The bit kernels leave vectors of fewer than shortBitWords words to the
+// generic loop; see shortBitWords.
+
+func hammingAVX512Short(a, b []uint64) int {
+	if min(len(a), len(b)) < shortBitWords {
+		return hammingGeneric(a, b)
+	}
+	return hammingAVX512(a, b)
+}
+
+func jaccardAVX512(a, b []uint64) float64 {
+	if min(len(a), len(b)) < shortBitWords {
+		return jaccardGeneric(a, b)
+	}
+	return jaccardFinish(jaccardCountsAVX512(a, b))
+}

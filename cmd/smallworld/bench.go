@@ -7,7 +7,9 @@ import (
 
 // runBench dispatches "smallworld bench <what>".
 func runBench(ctx context.Context, e env, args []string) error {
-	subs := map[string]func(context.Context, env, []string) error{}
+	subs := map[string]func(context.Context, env, []string) error{
+		"kernels": runBenchKernels,
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(e.stderr, "Usage: smallworld bench kernels [flags]   distance-kernel speed per tier")
 		fmt.Fprintln(e.stderr, "       smallworld bench ann [flags]       HNSW build speed, recall, QPS and latency")
