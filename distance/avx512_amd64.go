@@ -37,7 +37,6 @@ func cosineAVX512(a, b []float32) float32 {
 	return cosineFinish(cosineSumsAVX512(a, b))
 }
 
-
 // bitKernelsAVX512 returns the bit kernels of the AVX-512 tier: VPOPCNTQ
 // where the CPU has AVX512_VPOPCNTDQ (Ice Lake, Zen 4 and later), otherwise
 // the AVX2 tier's scalar POPCNT loop.
