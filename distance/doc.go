@@ -21,5 +21,33 @@
 //
 // Length rule: the kernels work over n = min(len(a), len(b)) elements and never
 // read past either slice. An empty input gives 0 (cosine: NaN, as for any zero
-// vector).
+// vector; Jaccard: 1, as for two zero bit vectors).
+//
+// # Accuracy
+//
+// The tiers add in different orders (the generic tier keeps four partial sums,
+// the SIMD tiers one per vector lane, with fused multiply-adds), so their
+// float32 results may differ in the last bits; each is within the classical
+// summation bound of the exact result. With u = 2⁻²⁴, γ(k) = k·u/(1 − k·u)
+// and the terms tᵢ = aᵢbᵢ (Dot), (aᵢ − bᵢ)² (L2Squared) or |aᵢ − bᵢ| (L1):
+//
+//	|result − exact| ≤ γ(n+3)·Σ|tᵢ| + n·2⁻¹⁴⁹
+//
+// Cosine is within 2·γ(n+3) + 2⁻²³ of the exact distance (absolute) unless
+// a squared norm underflows float32. Hamming and Jaccard are exact. The tests
+// check every tier against a float64 reference with these bounds.
+//
+// Special values: a NaN input gives NaN, and an infinite input gives the
+// same class of result (NaN, +Inf or −Inf) on every tier. Finite inputs so
+// large that a partial sum overflows float32 are the exception: whether the
+// overflow happens can depend on the summation order.
+//
+// # Batch kernels
+//
+// DotBatch, L2SquaredBatch and L1Batch score one query against many vectors
+// of an arena (vectors stored back to back at a fixed stride), the inner loop
+// of a graph walk. The assembly tiers run the whole loop in assembly and
+// prefetch the next vector's cache lines while computing the current one;
+// they return exactly the pair kernel's result for every valid id and NaN
+// for an id whose vector is not wholly inside the arena.
 package distance
