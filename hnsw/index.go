@@ -25,7 +25,10 @@ type Index struct {
 	maxLevel   int
 	ml         float64
 	kern       kernelKind
-	negate     bool // the kernel computes a·b; the graph wants −a·b
+	// noCloserCache disables the back-link closer cache (tests compare the
+	// graphs built with and without it).
+	noCloserCache bool
+	negate        bool // the kernel computes a·b; the graph wants −a·b
 
 	lay atomic.Pointer[layout]
 

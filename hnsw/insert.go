@@ -1,6 +1,7 @@
 package hnsw
 
 import (
+	"math"
 	"sync/atomic"
 )
 
@@ -230,6 +231,7 @@ func (ix *Index) writeNode(st *searchState, l *layout, id uint32, key uint64, le
 		}
 		storeItems(slots, sel)
 	}
+	l.setCloserValid(id, false)
 	atomic.StoreUint32(&rec[0], h)
 }
 
@@ -264,7 +266,7 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 	slots := ix.list(l, n, lc)
 	cnt := 0
 	for ; cnt < lm; cnt++ {
-		v := atomic.LoadUint32(&slots[cnt])
+		v := loadSlot(&slots[cnt])
 		if v == noNode {
 			break
 		}
@@ -278,44 +280,287 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 	}
 	if ix.nDeleted.Load() > 0 {
 		for i := range lm {
-			if ix.isDeleted(l, atomic.LoadUint32(&slots[i])) {
+			if ix.isDeleted(l, loadSlot(&slots[i])) {
 				atomic.StoreUint32(&slots[i], id)
+				if lc == 0 {
+					l.setCloserValid(n, false)
+				}
 				return
 			}
 		}
 	}
-	st.ids = loadList(st.ids[:0], slots)
+	if ix.cfg.Heuristic == HeuristicHNSWLib {
+		ix.shrinkHNSWLib(st, l, n, slots, id, d)
+		return
+	}
+	ix.shrinkKeepPruned(st, l, n, lc, slots, id, d)
+}
+
+// backCand is a candidate of a back-link heuristic run.
+type backCand struct {
+	d      float32
+	id     uint32
+	slot   int32 // its slot in the list; −1 for the newcomer
+	closer bool
+}
+
+// sortKey orders candidates nearest first, ties by ascending id, as a
+// uint64: the float's bits made monotonic, then the candidate's index.
+func sortKey(d float32, i int) uint64 {
+	if d == 0 {
+		d = 0 // −0 sorts with +0
+	}
+	b := math.Float32bits(d)
+	if b&(1<<31) != 0 {
+		b = ^b
+	} else {
+		b |= 1 << 31
+	}
+	return uint64(b)<<32 | uint64(i)
+}
+
+// backCands loads n's full list plus the newcomer (last) into st.back, with
+// each member's distance to n and cached closer flag, unsorted.
+func (ix *Index) backCands(st *searchState, l *layout, n uint32, slots []uint32, id uint32, d float32) []backCand {
+	lm := len(slots)
+	st.ids = st.ids[:0]
+	st.raw = st.raw[:0]
+	for i := range slots {
+		v := atomic.LoadUint32(&slots[i])
+		st.raw = append(st.raw, v)
+		st.ids = append(st.ids, v&idMask)
+	}
 	if cap(st.dist) < lm {
 		st.dist = make([]float32, lm)
 	}
-	dist := st.dist[:len(st.ids)]
+	dist := st.dist[:lm]
 	nq := ix.nodeQuery(l, n, st.nq)
 	if ix.cfg.Storage == Float16 {
 		st.nq = nq
 	}
 	ix.distBatch(st, l, nq, st.ids, dist)
-	st.dists += uint64(len(st.ids))
-	cands := st.cands[:0]
+	st.dists += uint64(lm)
+	cands := st.back[:0]
 	for i, x := range st.ids {
-		cands = append(cands, item{dist[i], x})
+		cands = append(cands, backCand{d: dist[i], id: x, slot: int32(i), closer: st.raw[i]&slotFlag != 0})
 	}
-	cands = append(cands, item{d, id})
-	st.cands = cands
-	sortFurthestFirst(cands)
-	sel, pruned, ok := ix.selectNeighbors(st, l, cands, lm)
-	if ix.cfg.Heuristic == HeuristicHNSWLib {
-		storeItems(slots, sel)
-		return
+	cands = append(cands, backCand{d: d, id: id, slot: -1})
+	st.back = cands
+	return cands
+}
+
+// sortNearestFirst sorts candidates nearest first, ties by ascending id:
+// pgvector sorts them furthest first with ties by descending address (≈
+// insertion order) and takes them from the end, which is the same order.
+func sortNearestFirst(st *searchState, c []backCand) {
+	keys := st.sortKeys[:0]
+	for i := range c {
+		keys = append(keys, sortKey(c[i].d, i))
 	}
-	if !ok || pruned.id == id {
-		return
+	// Insertion sort: the lists are short (≤ 2·M+1).
+	for i := 1; i < len(keys); i++ {
+		k := keys[i]
+		j := i
+		for ; j > 0 && keys[j-1] > k; j-- {
+			keys[j] = keys[j-1]
+		}
+		keys[j] = k
 	}
-	for i := range lm {
-		if atomic.LoadUint32(&slots[i]) == pruned.id {
-			atomic.StoreUint32(&slots[i], id)
-			return
+	tmp := append(st.back2[:0], c...)
+	for i, k := range keys {
+		c[i] = tmp[uint32(k)]
+	}
+	for i := 1; i < len(c); i++ {
+		for j := i; j > 0 && c[j].d == c[j-1].d && c[j].id < c[j-1].id; j-- {
+			c[j], c[j-1] = c[j-1], c[j]
 		}
 	}
+	st.back2, st.sortKeys = tmp, keys
+}
+
+// nearer orders candidates as sortNearestFirst does.
+func nearer(a, b *backCand) bool {
+	if a.d != b.d {
+		return a.d < b.d
+	}
+	return a.id < b.id
+}
+
+// shrinkKeepPruned is pgvector's back-link heuristic on a full list, with
+// pgvector's cache of each member's "closer" result. The outcome is always
+// that of SelectNeighbors recomputed from scratch over the list plus the
+// newcomer (the package tests check this): the pruned candidate is the
+// furthest rejected one, or the furthest one when the first lm are all
+// accepted. With valid flags, members nearer than the newcomer keep their
+// result (their nearer neighbours are unchanged); if the newcomer is
+// rejected nothing else changes either, so no sort is needed; if it is
+// accepted, the further members are re-checked in order against what
+// changed, as pgvector does. The flags live in the top bit of each slot;
+// a layer-0 bit per node records that they are valid.
+func (ix *Index) shrinkKeepPruned(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) {
+	lm := len(slots)
+	st.newID = id
+	c := ix.backCands(st, l, n, slots, id, d)
+	if lc > 0 || ix.noCloserCache || !l.closerValid(n) {
+		sortNearestFirst(st, c)
+		ix.selectBackFull(st, l, n, lc, slots, c, 0, st.backR[:0])
+		return
+	}
+	q := &c[lm]
+	// A: the members nearer than the newcomer; their flags stand.
+	r := st.backR[:0]
+	nearerCount := 0
+	for i := range lm {
+		if nearer(&c[i], q) {
+			nearerCount++
+			if c[i].closer {
+				r = append(r, c[i])
+			}
+		}
+	}
+	if len(r) == lm {
+		// The loop fills R before reaching the newcomer, the furthest
+		// candidate, which is then the pruned one: nothing changes.
+		st.backR = r
+		return
+	}
+	q.closer = ix.closerThan(st, l, q, r)
+	if !q.closer {
+		// Nothing further changes; some candidate was rejected, so all
+		// were processed and the pruned one is the furthest rejected.
+		st.backR = r
+		var pruned *backCand
+		for i := range c {
+			if !c[i].closer && (pruned == nil || nearer(pruned, &c[i])) {
+				pruned = &c[i]
+			}
+		}
+		if pruned != q {
+			atomic.StoreUint32(&slots[pruned.slot], id)
+		}
+		return
+	}
+	// The newcomer joins R: process it and the members further than it in
+	// order, starting after the nearerCount members already settled.
+	sortNearestFirst(st, c)
+	ix.selectBackFull(st, l, n, lc, slots, c, nearerCount, r)
+}
+
+// selectBackFull runs SelectNeighbors over the sorted candidates c from
+// position start on, with r holding the accepted candidates before start, and
+// applies the result to the list. From start on, a cached flag is reused only
+// in pgvector's cases: with start > 0 the candidate at start is the
+// newcomer, and later ones are re-checked against the candidates added since.
+func (ix *Index) selectBackFull(st *searchState, l *layout, n uint32, lc int, slots []uint32, c []backCand, start int, r []backCand) {
+	lm := len(slots)
+	mustCalc := start == 0
+	added := st.backAdded[:0]
+	dl := st.backD[:0]
+	for i := range start {
+		if !c[i].closer {
+			dl = append(dl, int32(i))
+		}
+	}
+	removedAny := false
+	processed := start
+	for i := start; i < len(c) && len(r) < lm; i++ {
+		e := &c[i]
+		switch {
+		case mustCalc:
+			e.closer = ix.closerThan(st, l, e, r)
+		case e.slot < 0:
+			// The newcomer, already found closer by the caller.
+			added = append(added, *e)
+		case e.closer:
+			e.closer = ix.closerThan(st, l, e, added)
+			if !e.closer {
+				removedAny = true
+			}
+		case removedAny:
+			e.closer = ix.closerThan(st, l, e, r)
+			if e.closer {
+				added = append(added, *e)
+			}
+		}
+		if e.closer {
+			r = append(r, *e)
+		} else {
+			dl = append(dl, int32(i))
+		}
+		processed = i + 1
+	}
+	st.backR, st.backAdded, st.backD = r, added, dl
+	// pgvector fills R with the rejected candidates, nearest first, up to
+	// lm; the pruned one is the first rejected candidate left over, or the
+	// furthest candidate when the loop stopped early.
+	var pruned *backCand
+	if j := lm - len(r); j < len(dl) {
+		pruned = &c[dl[j]]
+	} else if processed < len(c) {
+		pruned = &c[len(c)-1]
+	}
+	var newFlag bool
+	for i := range c {
+		e := &c[i]
+		if e.slot < 0 {
+			newFlag = e.closer
+			continue
+		}
+		if e == pruned {
+			continue
+		}
+		if w := flagged(e.id, e.closer); atomic.LoadUint32(&slots[e.slot]) != w {
+			atomic.StoreUint32(&slots[e.slot], w)
+		}
+	}
+	if pruned != nil && pruned.slot >= 0 {
+		atomic.StoreUint32(&slots[pruned.slot], flagged(st.newID, newFlag))
+	}
+	if lc == 0 {
+		l.setCloserValid(n, true)
+	}
+}
+
+// flagged returns a slot word: id with the closer flag.
+func flagged(id uint32, closer bool) uint32 {
+	if closer {
+		return id | slotFlag
+	}
+	return id
+}
+
+// closerThan reports whether candidate e is nearer to the list's owner than
+// to every member of set (distances compared strictly, as pgvector does).
+func (ix *Index) closerThan(st *searchState, l *layout, e *backCand, set []backCand) bool {
+	if len(set) == 0 {
+		return true
+	}
+	eq := ix.nodeQuery(l, e.id, st.eq)
+	if ix.cfg.Storage == Float16 {
+		st.eq = eq
+	}
+	for i := range set {
+		dx := ix.distTo(st, l, eq, set[i].id)
+		st.dists++
+		if dx <= e.d {
+			return false
+		}
+	}
+	return true
+}
+
+// shrinkHNSWLib is hnswlib's back-link on a full list: rewrite it with the
+// heuristic's survivors among its members plus the newcomer.
+func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, slots []uint32, id uint32, d float32) {
+	c := ix.backCands(st, l, n, slots, id, d)
+	sortNearestFirst(st, c)
+	w := st.cands[:0]
+	for i := len(c) - 1; i >= 0; i-- {
+		w = append(w, item{c[i].d, c[i].id})
+	}
+	st.cands = w
+	sel, _, _ := ix.selectNeighbors(st, l, w, len(slots))
+	storeItems(slots, sel)
 }
 
 // mergeDuplicate implements pgvector's duplicate merging: walk the new

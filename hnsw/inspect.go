@@ -1,7 +1,5 @@
 package hnsw
 
-import "sync/atomic"
-
 // Graph inspection. These calls expose the graph exactly as stored, for
 // tools that must reproduce or check another implementation's graph (pgcompat
 // compares it with pgvector's pages). Node ids are dense and reused after
@@ -64,7 +62,7 @@ func (ix *Index) Node(id NodeID) (NodeInfo, error) {
 		var list []NodeID
 		slots := ix.list(l, uint32(id), lc)
 		for i := range slots {
-			v := atomic.LoadUint32(&slots[i])
+			v := loadSlot(&slots[i])
 			if v == noNode {
 				break
 			}
@@ -88,7 +86,7 @@ func (ix *Index) Neighbors(id NodeID, lc int, dst []NodeID) ([]NodeID, error) {
 	}
 	slots := ix.list(l, uint32(id), lc)
 	for i := range slots {
-		v := atomic.LoadUint32(&slots[i])
+		v := loadSlot(&slots[i])
 		if v == noNode {
 			break
 		}

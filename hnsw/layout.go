@@ -40,6 +40,11 @@ import (
 const (
 	// noNode marks an empty neighbour slot.
 	noNode = ^uint32(0)
+	// slotFlag is the top bit of a neighbour slot: the heuristic's cached
+	// "closer" flag for that neighbour (pgvector's closer cache). Node ids
+	// stay below it, so an id with the flag set never equals noNode.
+	slotFlag uint32 = 1 << 31
+	idMask          = slotFlag - 1
 	// maxNodes bounds the id space, leaving room for the key table's
 	// sentinel encodings.
 	maxNodes = 1<<31 - 1
@@ -66,6 +71,9 @@ type segment struct {
 	vec16 []halfvec.Float16 // Float16 storage: n·dim
 	links []uint32          // n·linkStride: header + layer-0 slots
 	keys  []uint64          // n: first key of each node
+	// closerSet has a bit per node: set when the slot flags of its layer-0
+	// list hold valid "closer" results of the last heuristic run over it.
+	closerSet []uint32
 }
 
 // layout is an immutable snapshot of where every node lives.
@@ -132,11 +140,20 @@ func (ix *Index) vec16(l *layout, id uint32) []halfvec.Float16 {
 	return s.vec16[o : o+ix.dim : o+ix.dim]
 }
 
+// loadSlot atomically reads a neighbour slot and strips the closer flag.
+func loadSlot(p *uint32) uint32 {
+	v := atomic.LoadUint32(p)
+	if v != noNode {
+		v &= idMask
+	}
+	return v
+}
+
 // listLen returns the number of filled slots of a list (they are packed at
 // the front).
 func listLen(slots []uint32) int {
 	for i := range slots {
-		if atomic.LoadUint32(&slots[i]) == noNode {
+		if loadSlot(&slots[i]) == noNode {
 			return i
 		}
 	}
@@ -146,7 +163,7 @@ func listLen(slots []uint32) int {
 // loadList copies the filled slots of a list into dst.
 func loadList(dst []uint32, slots []uint32) []uint32 {
 	for i := range slots {
-		v := atomic.LoadUint32(&slots[i])
+		v := loadSlot(&slots[i])
 		if v == noNode {
 			break
 		}
@@ -184,22 +201,11 @@ func (ix *Index) growLocked(hi uint32, need int) error {
 			return ErrIndexFull
 		}
 	}
-	n := uint32(want)
-	s := &segment{
-		base:  l.capacity,
-		n:     n,
-		links: make([]uint32, int(n)*ix.linkStride),
-		keys:  make([]uint64, n),
-	}
-	if ix.cfg.Storage == Float16 {
-		s.vec16 = make([]halfvec.Float16, int(n)*ix.dim)
-	} else {
-		s.vec32 = make([]float32, int(n)*ix.dim)
-	}
+	s := ix.newSegment(l.capacity, uint32(want))
 	nl := &layout{
 		segs:     append(l.segs[:len(l.segs):len(l.segs)], s),
 		chunks:   make([]*segment, (uint64(l.capacity)+want)>>chunkShift),
-		capacity: l.capacity + n,
+		capacity: l.capacity + s.n,
 		upper:    l.upper,
 	}
 	copy(nl.chunks, l.chunks)
@@ -211,9 +217,44 @@ func (ix *Index) growLocked(hi uint32, need int) error {
 	return nil
 }
 
+// newSegment allocates the arrays of nodes [base, base+n).
+func (ix *Index) newSegment(base, n uint32) *segment {
+	s := &segment{
+		base:      base,
+		n:         n,
+		links:     make([]uint32, int(n)*ix.linkStride),
+		keys:      make([]uint64, n),
+		closerSet: make([]uint32, (n+31)/32),
+	}
+	if ix.cfg.Storage == Float16 {
+		s.vec16 = make([]halfvec.Float16, int(n)*ix.dim)
+	} else {
+		s.vec32 = make([]float32, int(n)*ix.dim)
+	}
+	return s
+}
+
+// closerValid reports whether node id's layer-0 slot flags are valid.
+func (l *layout) closerValid(id uint32) bool {
+	s := l.seg(id)
+	i := id - s.base
+	return atomic.LoadUint32(&s.closerSet[i>>5])&(1<<(i&31)) != 0
+}
+
+// setCloserValid sets or clears node id's closer-cache bit.
+func (l *layout) setCloserValid(id uint32, ok bool) {
+	s := l.seg(id)
+	i := id - s.base
+	if ok {
+		atomic.OrUint32(&s.closerSet[i>>5], 1<<(i&31))
+	} else {
+		atomic.AndUint32(&s.closerSet[i>>5], ^uint32(1<<(i&31)))
+	}
+}
+
 // segmentBytes is the memory a segment's arrays occupy.
 func segmentBytes(s *segment) int64 {
-	return int64(cap(s.vec32))*4 + int64(cap(s.vec16))*2 + int64(cap(s.links))*4 + int64(cap(s.keys))*8
+	return int64(cap(s.vec32))*4 + int64(cap(s.vec16))*2 + int64(cap(s.links))*4 + int64(cap(s.keys))*8 + int64(cap(s.closerSet))*4
 }
 
 // allocUpperLocked reserves `level` consecutive upper blocks for a new node

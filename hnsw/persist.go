@@ -625,12 +625,7 @@ func (ix *Index) growLockedExact(n int) error {
 	if uint64(l.capacity)+want > maxNodes+chunkNodes {
 		return ErrIndexFull
 	}
-	s := &segment{base: l.capacity, n: uint32(want), links: make([]uint32, int(want)*ix.linkStride), keys: make([]uint64, want)}
-	if ix.cfg.Storage == Float16 {
-		s.vec16 = make([]halfvec.Float16, int(want)*ix.dim)
-	} else {
-		s.vec32 = make([]float32, int(want)*ix.dim)
-	}
+	s := ix.newSegment(l.capacity, uint32(want))
 	nl := &layout{
 		segs:     append(l.segs[:len(l.segs):len(l.segs)], s),
 		chunks:   make([]*segment, (uint64(l.capacity)+want)>>chunkShift),
@@ -758,7 +753,7 @@ func checkList(slots []uint32, hi uint32) error {
 			end = true
 		case end:
 			return errors.New("id after an empty slot")
-		case v >= hi:
+		case v&idMask >= hi:
 			return fmt.Errorf("neighbour %d beyond %d nodes", v, hi)
 		}
 	}

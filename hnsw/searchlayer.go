@@ -1,7 +1,5 @@
 package hnsw
 
-import "sync/atomic"
-
 // layerSearch holds the parameters of one SearchLayer call.
 type layerSearch struct {
 	ef int
@@ -71,7 +69,7 @@ func (ix *Index) searchLayer(st *searchState, l *layout, q []float32, p layerSea
 		nbr := st.nbr[:0]
 		vis, epoch := st.visited, st.epoch
 		for i := range slots {
-			v := atomic.LoadUint32(&slots[i])
+			v := loadSlot(&slots[i])
 			if v == noNode {
 				break
 			}

@@ -26,7 +26,15 @@ type searchState struct {
 	eq  []float32         // heuristic: a candidate's vector
 	nq  []float32         // back-links: the neighbour's vector
 
-	selR, selD []item   // neighbour selection: kept and rejected
+	selR, selD []item // neighbour selection: kept and rejected
+	back       []backCand
+	back2      []backCand
+	backR      []backCand
+	backAdded  []backCand
+	backD      []int32
+	sortKeys   []uint64
+	raw        []uint32
+	newID      uint32   // the newcomer of the back-link being applied
 	cands      []item   // back-links: the neighbour's list plus the newcomer
 	layers     [][]item // an insert's selected neighbours per layer
 	ids        []uint32

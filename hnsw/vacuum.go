@@ -93,7 +93,7 @@ func (v *vacuum) needsRepair(l *layout, id uint32) bool {
 	for lc := 0; lc <= headerLevel(h); lc++ {
 		slots := ix.list(l, id, lc)
 		for i := range slots {
-			n := atomic.LoadUint32(&slots[i])
+			n := loadSlot(&slots[i])
 			if n == noNode {
 				if lc == 0 && ix.cfg.Heuristic == HeuristicKeepPruned {
 					return true
@@ -172,6 +172,7 @@ func (v *vacuum) repair(st *searchState, l *layout, id, epID uint32, epLevel int
 	top := ix.findNeighbors(st, l, st.q, level, epID, epLevel, id, ix.cfg.EfConstruction+1)
 	mu := ix.lock(id)
 	mu.Lock()
+	l.setCloserValid(id, false)
 	h := ix.headerOf(l, id)
 	for lc := 0; lc <= level; lc++ {
 		var sel []item
@@ -241,6 +242,7 @@ func (v *vacuum) finish(st *searchState) {
 			ix.upperFree[level] = append(ix.upperFree[level], headerUpper(h))
 		}
 		storeList(rec[1:], nil)
+		l.setCloserValid(id, false)
 		atomic.StoreUint32(&rec[0], flagDeleted)
 		s := l.seg(id)
 		o := int(id-s.base) * ix.dim
@@ -264,7 +266,7 @@ func (v *vacuum) linksDeleting(l *layout, id uint32) bool {
 	for lc := 0; lc <= headerLevel(h); lc++ {
 		slots := ix.list(l, id, lc)
 		for i := range slots {
-			n := atomic.LoadUint32(&slots[i])
+			n := loadSlot(&slots[i])
 			if n == noNode {
 				break
 			}
@@ -286,7 +288,7 @@ func (v *vacuum) dropDeletingLinks(l *layout, id uint32) {
 		slots := ix.list(l, id, lc)
 		keep = keep[:0]
 		for i := range slots {
-			n := atomic.LoadUint32(&slots[i])
+			n := loadSlot(&slots[i])
 			if n == noNode {
 				break
 			}
@@ -296,6 +298,7 @@ func (v *vacuum) dropDeletingLinks(l *layout, id uint32) {
 		}
 		storeList(slots, keep)
 	}
+	l.setCloserValid(id, false)
 }
 
 // pickEntryLocked makes the highest live node the entry point (first in id
