@@ -56,12 +56,21 @@ func encodeTail(dst []Float16, src []float32, start int) (int, error) {
 	return n, nil
 }
 
-// decodeGeneric is the portable bulk widening.
+// decodeGeneric is the portable bulk widening, through the generic tier's
+// table.
 func decodeGeneric(dst []float32, src []Float16) int {
-	return decodeTail(dst, src, 0)
+	n := min(len(dst), len(src))
+	dst, src = dst[:n], src[:n]
+	t := widenTable()
+	for i, h := range src {
+		dst[i] = t[h]
+	}
+	return n
 }
 
-// decodeTail widens elements from index start on with the generic converter.
+// decodeTail widens elements from index start on, bit by bit: the assembly
+// tiers hand it their last few elements, and it does not touch the generic
+// tier's table so that they never build it.
 func decodeTail(dst []float32, src []Float16, start int) int {
 	n := min(len(dst), len(src))
 	dst, src = dst[:n], src[:n]

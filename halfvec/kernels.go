@@ -10,8 +10,8 @@ import (
 // for a float32 query q against a half-precision vector arena.
 //
 // It has the contract of distance.BatchFunc: it is the hot loop of a graph
-// walk, and implementations prefetch the next vector while computing the
-// current one. stride (in elements) must be at least len(q); if it is not,
+// walk, and the assembly implementations prefetch the next vectors (up to
+// three ids ahead) while computing the current one. stride (in elements) must be at least len(q); if it is not,
 // every output is NaN. An id whose vector would extend past the end of arena
 // gets NaN and is never read. Only min(len(ids), len(out)) entries are
 // computed.

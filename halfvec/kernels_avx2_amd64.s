@@ -745,7 +745,9 @@ TEXT ·dotBatchFHAVX2(SB), NOSPLIT, $0-64
 	XORQ BX, BX
 	TESTQ DX, DX
 	JZ done
-	MOVL (R13), AX
+	XORQ CX, CX
+prefetchFirstLoop:
+	MOVL (R13)(CX*4), AX
 	CMPQ AX, R12
 	JGT prefetchFirstDone
 	IMULQ R11, AX
@@ -758,8 +760,13 @@ prefetchFirst:
 	JB prefetchFirst
 	PREFETCHT0 -1(DI)
 prefetchFirstDone:
+	INCQ CX
+	CMPQ CX, DX
+	JAE next
+	CMPQ CX, $3
+	JB prefetchFirstLoop
 next:
-	LEAQ 1(BX), AX
+	LEAQ 3(BX), AX
 	CMPQ AX, DX
 	JAE compute
 	MOVL (R13)(AX*4), AX
@@ -877,7 +884,9 @@ TEXT ·l2BatchFHAVX2(SB), NOSPLIT, $0-64
 	XORQ BX, BX
 	TESTQ DX, DX
 	JZ done
-	MOVL (R13), AX
+	XORQ CX, CX
+prefetchFirstLoop:
+	MOVL (R13)(CX*4), AX
 	CMPQ AX, R12
 	JGT prefetchFirstDone
 	IMULQ R11, AX
@@ -890,8 +899,13 @@ prefetchFirst:
 	JB prefetchFirst
 	PREFETCHT0 -1(DI)
 prefetchFirstDone:
+	INCQ CX
+	CMPQ CX, DX
+	JAE next
+	CMPQ CX, $3
+	JB prefetchFirstLoop
 next:
-	LEAQ 1(BX), AX
+	LEAQ 3(BX), AX
 	CMPQ AX, DX
 	JAE compute
 	MOVL (R13)(AX*4), AX
@@ -1019,7 +1033,9 @@ TEXT ·l1BatchFHAVX2(SB), NOSPLIT, $0-64
 	MOVL $0x7fffffff, AX
 	VMOVD AX, X15
 	VPBROADCASTD X15, Y15
-	MOVL (R13), AX
+	XORQ CX, CX
+prefetchFirstLoop:
+	MOVL (R13)(CX*4), AX
 	CMPQ AX, R12
 	JGT prefetchFirstDone
 	IMULQ R11, AX
@@ -1032,8 +1048,13 @@ prefetchFirst:
 	JB prefetchFirst
 	PREFETCHT0 -1(DI)
 prefetchFirstDone:
+	INCQ CX
+	CMPQ CX, DX
+	JAE next
+	CMPQ CX, $3
+	JB prefetchFirstLoop
 next:
-	LEAQ 1(BX), AX
+	LEAQ 3(BX), AX
 	CMPQ AX, DX
 	JAE compute
 	MOVL (R13)(AX*4), AX

@@ -697,7 +697,9 @@ TEXT ·dotBatchFHAVX512(SB), NOSPLIT, $0-64
 	XORQ BX, BX
 	TESTQ DX, DX
 	JZ done
-	MOVL (R13), AX
+	XORQ CX, CX
+prefetchFirstLoop:
+	MOVL (R13)(CX*4), AX
 	CMPQ AX, R12
 	JGT prefetchFirstDone
 	IMULQ R11, AX
@@ -710,8 +712,13 @@ prefetchFirst:
 	JB prefetchFirst
 	PREFETCHT0 -1(DI)
 prefetchFirstDone:
+	INCQ CX
+	CMPQ CX, DX
+	JAE next
+	CMPQ CX, $3
+	JB prefetchFirstLoop
 next:
-	LEAQ 1(BX), AX
+	LEAQ 3(BX), AX
 	CMPQ AX, DX
 	JAE compute
 	MOVL (R13)(AX*4), AX
@@ -819,7 +826,9 @@ TEXT ·l2BatchFHAVX512(SB), NOSPLIT, $0-64
 	XORQ BX, BX
 	TESTQ DX, DX
 	JZ done
-	MOVL (R13), AX
+	XORQ CX, CX
+prefetchFirstLoop:
+	MOVL (R13)(CX*4), AX
 	CMPQ AX, R12
 	JGT prefetchFirstDone
 	IMULQ R11, AX
@@ -832,8 +841,13 @@ prefetchFirst:
 	JB prefetchFirst
 	PREFETCHT0 -1(DI)
 prefetchFirstDone:
+	INCQ CX
+	CMPQ CX, DX
+	JAE next
+	CMPQ CX, $3
+	JB prefetchFirstLoop
 next:
-	LEAQ 1(BX), AX
+	LEAQ 3(BX), AX
 	CMPQ AX, DX
 	JAE compute
 	MOVL (R13)(AX*4), AX
@@ -949,7 +963,9 @@ TEXT ·l1BatchFHAVX512(SB), NOSPLIT, $0-64
 	JZ done
 	MOVL $0x7fffffff, AX
 	VPBROADCASTD AX, Z31
-	MOVL (R13), AX
+	XORQ CX, CX
+prefetchFirstLoop:
+	MOVL (R13)(CX*4), AX
 	CMPQ AX, R12
 	JGT prefetchFirstDone
 	IMULQ R11, AX
@@ -962,8 +978,13 @@ prefetchFirst:
 	JB prefetchFirst
 	PREFETCHT0 -1(DI)
 prefetchFirstDone:
+	INCQ CX
+	CMPQ CX, DX
+	JAE next
+	CMPQ CX, $3
+	JB prefetchFirstLoop
 next:
-	LEAQ 1(BX), AX
+	LEAQ 3(BX), AX
 	CMPQ AX, DX
 	JAE compute
 	MOVL (R13)(AX*4), AX

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
 )
 
 // This file holds the independent references the tests compare against:
@@ -230,4 +229,3 @@ func f64All(x []float32) []float64 {
 // two halves are exact in float32; a difference and a product each round once
 // more, hence the +4.
 func errorBound(n int, mag float64) float64 { return float64(n+4) * 0x1p-24 * mag }
-
