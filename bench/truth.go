@@ -33,6 +33,9 @@ type Truth struct {
 	// K-th exactly (at most GroundTruthOptions.MaxTies of them, lowest ids
 	// first). [Recall] counts them as hits. Nil when there are none.
 	Ties [][]int32
+	// Cached reports that GroundTruth found this result in its cache
+	// directory instead of computing it.
+	Cached bool
 }
 
 // Len returns the number of queries.
@@ -95,6 +98,7 @@ func GroundTruth(ctx context.Context, base, queries *Matrix, metric Metric, k in
 	if opts.CacheDir != "" {
 		key = TruthCacheKey(base, queries, metric, k)
 		if t, err := loadCachedTruth(opts.CacheDir, key, metric, k, queries.Len()); err == nil {
+			t.Cached = true
 			if opts.Progress != nil {
 				total := int64(queries.Len()) * int64(base.Len())
 				opts.Progress(total, total)

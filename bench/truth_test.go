@@ -208,6 +208,8 @@ func TestGroundTruthCache(t *testing.T) {
 	second, err := GroundTruth(ctx, base, queries, L2, 10, opts)
 	require.NoError(t, err)
 	requireSameTruth(t, first, second, "from cache")
+	assert.False(t, first.Cached)
+	assert.True(t, second.Cached)
 
 	// The key depends on everything that changes the answer.
 	assert.NotEqual(t, key, TruthCacheKey(base, queries, L1, 10))

@@ -49,6 +49,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"bench", "benchmarks: 'bench kernels' (distance kernels), 'bench ann' (HNSW recall and speed)", runBench},
+		{"truth", "exact top-k ground truth by brute force", runTruth},
 	}
 }
 
