@@ -103,6 +103,9 @@ func (h Float16) Float32() float32 {
 	return math.Float32frombits(toFloat32Bits(h))
 }
 
+// ToFloat32 is the function form of h.Float32, the inverse of FromFloat32.
+func ToFloat32(h Float16) float32 { return h.Float32() }
+
 // toFloat32Bits widens h to a float32 bit pattern. It is small enough to be
 // inlined into the generic kernels.
 func toFloat32Bits(h Float16) uint32 {

@@ -138,3 +138,8 @@ func TestFromFloat32Reference(t *testing.T) {
 		}
 	}
 }
+
+func TestToFloat32(t *testing.T) {
+	assert.Equal(t, float32(-2.5), ToFloat32(0xc100))
+	assert.Equal(t, Float16(0x1234).Float32(), ToFloat32(0x1234))
+}

@@ -333,3 +333,34 @@ func TestPackageFunctions(t *testing.T) {
 		assert.Equal(t, fmt.Sprint(want), fmt.Sprint(got), c.name)
 	}
 }
+
+// TestConcurrentUse runs every tier's kernels and conversions from several
+// goroutines at once; with -race it checks that they share no mutable state
+// (the generic tier's table is built once, on first use).
+func TestConcurrentUse(t *testing.T) {
+	ks := tiers(t)
+	done := make(chan [2]float32)
+	for g := range 8 {
+		go func() {
+			r := rand.New(rand.NewPCG(uint64(g), 1))
+			a, b := halfVector(r, 300, 2), halfVector(r, 300, 2)
+			var sums [2]float32
+			for _, k := range ks {
+				sums[0] += k.Dot(a, b) + k.L2Squared(a, b) + k.L1(a, b) + k.Cosine(a, b)
+				q := make([]float32, len(a))
+				k.Decode(q, a)
+				if _, err := k.Encode(a, q); err != nil {
+					sums[1] = float32(math.NaN())
+				}
+				out := make([]float32, 2)
+				k.DotBatchF32(q[:100], b, 100, []uint32{0, 2}, out)
+				sums[1] += out[0] + out[1]
+			}
+			done <- sums
+		}()
+	}
+	for range 8 {
+		s := <-done
+		assert.False(t, math.IsNaN(float64(s[0])) || math.IsNaN(float64(s[1])))
+	}
+}
