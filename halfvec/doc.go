@@ -28,6 +28,12 @@
 // Every kernel works over n = min(len(a), len(b)) elements and never reads past
 // either slice; an empty input gives 0 (cosine: NaN, as for any zero vector).
 //
+// Accuracy: a dot, squared-L2 or L1 sum differs from the exact sum of the
+// same (widened) inputs by at most (n+4)·2⁻²⁴·Σ|termᵢ|, and a cosine distance
+// by at most 3(n+4)·2⁻²⁴ + 2⁻²², on every tier; the tests check these bounds
+// at every length 0–130 and at 384, 768, 1536 and 2000. NaN and ±Inf inputs
+// give the same class of result (NaN, +Inf, −Inf) on every tier.
+//
 // # Implementation tiers
 //
 // The kernels and the bulk conversions exist in the same tiers as package
