@@ -1,9 +1,11 @@
 package hnsw
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"sort"
+	"testing"
 )
 
 // randomVectors returns n vectors of dimension d with components drawn from a
@@ -103,3 +105,76 @@ func recallAt(got []Result, want []uint64) float64 {
 	}
 	return float64(hit) / float64(len(want))
 }
+
+// manifoldVectors returns n vectors of dimension d lying near a random
+// 6-dimensional linear subspace: realistic data with a low intrinsic
+// dimension, on which HNSW reaches high recall.
+func manifoldVectors(seed uint64, n, d int) [][]float32 {
+	return latentVectors(seed, n, d, 6)
+}
+
+// latentVectors returns n vectors of dimension d near a random linear
+// subspace of dimension latent; the larger latent, the harder the search.
+func latentVectors(seed uint64, n, d, latent int) [][]float32 {
+	r := rand.New(rand.NewPCG(seed, 99))
+	proj := make([][]float64, latent)
+	for i := range proj {
+		proj[i] = make([]float64, d)
+		for j := range proj[i] {
+			proj[i][j] = r.NormFloat64()
+		}
+	}
+	out := make([][]float32, n)
+	for i := range out {
+		z := make([]float64, latent)
+		for j := range z {
+			z[j] = r.NormFloat64()
+		}
+		v := make([]float32, d)
+		for j := range v {
+			s := 0.05 * r.NormFloat64()
+			for k := range z {
+				s += z[k] * proj[k][j]
+			}
+			v[j] = float32(s)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// meanRecall searches every query and returns the mean recall@k against
+// brute force over base (nil entries of base are absent).
+func meanRecall(t testing.TB, ix *Index, base, queries [][]float32, k int, opts SearchOptions) float64 {
+	t.Helper()
+	var sum float64
+	for _, q := range queries {
+		res, _, err := ix.SearchWith(q, k, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += recallAt(res, bruteForce(ix.cfg.Metric, base, q, k, opts.Filter))
+	}
+	return sum / float64(len(queries))
+}
+
+// buildIndex adds base[i] under key i.
+func buildIndex(t testing.TB, cfg Config, base [][]float32) *Index {
+	t.Helper()
+	ix, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range base {
+		if err := ix.Add(uint64(i), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ix
+}
+
+func contextWithCancel(t testing.TB) (context.Context, context.CancelFunc) {
+	return context.WithCancel(t.Context())
+}
+
+func errCanceled() error { return context.Canceled }

@@ -154,11 +154,54 @@ func (ix *Index) findNeighbors(st *searchState, l *layout, q []float32, level in
 			}
 			st.cands = cands
 		}
-		sel, _, _ := ix.selectNeighbors(st, l, cands, ix.ownLM(lc))
+		lmSel := ix.ownLM(lc)
+		if self != noNode && ix.cfg.Heuristic == HeuristicHNSWLib {
+			// Repairing under hnswlib's heuristic: keep the node's
+			// surviving links in the running, so that the back-links it
+			// gathered are not thrown away, and select up to the list's
+			// capacity as a back-link shrink would.
+			cands = ix.withExistingLinks(st, l, q, self, lc, cands)
+			lmSel = ix.lm(lc)
+		}
+		sel, _, _ := ix.selectNeighbors(st, l, cands, lmSel)
 		st.layers[lc] = append(st.layers[lc][:0], sel...)
 		st.ep = append(st.ep[:0], w...)
 	}
 	return top
+}
+
+// withExistingLinks adds node self's live layer-lc neighbours that cands
+// lacks, and returns the union sorted furthest first.
+func (ix *Index) withExistingLinks(st *searchState, l *layout, q []float32, self uint32, lc int, cands []item) []item {
+	out := append(st.cands2[:0], cands...)
+	slots := ix.list(l, self, lc)
+	for i := range slots {
+		v := loadSlot(&slots[i])
+		if v == noNode {
+			break
+		}
+		if ix.isDeleted(l, v) || v == self {
+			continue
+		}
+		dup := false
+		for _, c := range out {
+			if c.id == v {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, item{ix.distTo(st, l, q, v), v})
+			st.dists++
+		}
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && furtherThan(out[j], out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	st.cands2 = out
+	return out
 }
 
 // ownLM is the number of neighbours a node selects for itself on layer lc.

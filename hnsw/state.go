@@ -35,7 +35,8 @@ type searchState struct {
 	sortKeys   []uint64
 	raw        []uint32
 	newID      uint32   // the newcomer of the back-link being applied
-	cands      []item   // back-links: the neighbour's list plus the newcomer
+	cands      []item   // candidates without tombstones
+	cands2     []item   // repair: candidates plus surviving links
 	layers     [][]item // an insert's selected neighbours per layer
 	ids        []uint32
 	keys       []uint64

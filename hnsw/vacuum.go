@@ -57,6 +57,9 @@ func (ix *Index) Vacuum(ctx context.Context) error {
 		return nil
 	}
 	v := &vacuum{ix: ix, deleting: deleting, hi: hi}
+	if ix.cfg.Heuristic == HeuristicHNSWLib {
+		v.orphaned = v.outNeighbors(l)
+	}
 	st := ix.getState(l)
 	defer ix.putState(st)
 
@@ -78,6 +81,36 @@ type vacuum struct {
 	ix       *Index
 	deleting []uint64 // bitmap of the nodes being freed
 	hi       uint32   // ids at the start
+	// orphaned (hnswlib heuristic only) marks the nodes deleting nodes
+	// link to: they lose those in-links and are repaired to regain some.
+	// pgvector's variant needs no such pass: it rebuilds every node whose
+	// layer-0 list is not full, which hnswlib's shrinking lists rarely are.
+	orphaned []uint64
+}
+
+// outNeighbors returns a bitmap of the nodes that deleting nodes link to.
+func (v *vacuum) outNeighbors(l *layout) []uint64 {
+	ix := v.ix
+	out := make([]uint64, len(v.deleting))
+	for id := uint32(0); id < v.hi; id++ {
+		if !v.isDeleting(id) {
+			continue
+		}
+		h := ix.headerOf(l, id)
+		for lc := 0; lc <= headerLevel(h); lc++ {
+			slots := ix.list(l, id, lc)
+			for i := range slots {
+				n := loadSlot(&slots[i])
+				if n == noNode {
+					break
+				}
+				if n < v.hi {
+					out[n>>6] |= 1 << (n & 63)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (v *vacuum) isDeleting(id uint32) bool {
@@ -89,6 +122,9 @@ func (v *vacuum) isDeleting(id uint32) bool {
 // pgvector's heuristic, has a layer-0 list that is not full.
 func (v *vacuum) needsRepair(l *layout, id uint32) bool {
 	ix := v.ix
+	if w := int(id >> 6); w < len(v.orphaned) && v.orphaned[w]&(1<<(id&63)) != 0 {
+		return true
+	}
 	h := ix.headerOf(l, id)
 	for lc := 0; lc <= headerLevel(h); lc++ {
 		slots := ix.list(l, id, lc)
