@@ -412,13 +412,14 @@ reduce:
 #define BATCH512(STEP, MASKED) \
 	TESTQ R15, R15; \
 	JLE   done; \
+	BATCH_PREFETCH(1, pf1loop, pf1done); \
 next: \
 	MOVL  (R13), AX; \
 	CMPQ  AX, R12; \
 	JAE   invalid; \
 	IMULQ R11, AX; \
 	LEAQ  (R10)(AX*1), DI; \
-	BATCH_PREFETCH_NEXT; \
+	BATCH_PREFETCH(2, pf2loop, pf2done); \
 	MOVQ  R8, SI; \
 	MOVQ  R9, CX; \
 	FLOAT512(STEP, MASKED); \

@@ -207,9 +207,9 @@ func benchGather(b *testing.B, fn func(q, arena []float32, stride int, ids []uin
 
 // BenchmarkGather is the graph-walk access pattern: one query against 32
 // random vectors of a 293 MiB arena per call. It compares, per tier, the
-// batch kernel (which prefetches the next vector) with a Go loop over the
-// pair kernel (no prefetch) and, on amd64, a Go loop that prefetches through
-// a separate assembly call (see gather_amd64_test.go).
+// batch kernel (which prefetches upcoming vectors) with a Go loop over the
+// pair kernel (no prefetch) and, on amd64, a Go loop that prefetches the same
+// way through a separate assembly call (see gather_amd64_test.go).
 func BenchmarkGather(b *testing.B) {
 	if testing.Short() {
 		b.Skip("allocates a 293 MiB arena")

@@ -47,7 +47,7 @@
 // DotBatch, L2SquaredBatch and L1Batch score one query against many vectors
 // of an arena (vectors stored back to back at a fixed stride), the inner loop
 // of a graph walk. The assembly tiers run the whole loop in assembly and
-// prefetch the next vector's cache lines while computing the current one;
+// prefetch the vector two ids ahead while computing the current one;
 // they return exactly the pair kernel's result for every valid id and NaN
 // for an id whose vector is not wholly inside the arena.
 package distance

@@ -10,10 +10,10 @@ type gatherVariant struct {
 }
 
 // gatherVariants returns the amd64-only strategies the gather benchmark
-// compares with the batch kernel: a Go loop that prefetches the next vector
-// through a separate assembly call before calling the pair kernel, and the
-// batch kernel called one id at a time (the same assembly, but with nothing
-// to prefetch).
+// compares with the batch kernel: a Go loop that prefetches like the batch
+// kernels (two vectors ahead, one line per 512 bytes) through a separate
+// assembly call before calling the pair kernel, and the batch kernel called
+// one id at a time (the same assembly, but with nothing to prefetch).
 func gatherVariants(k *Kernels) []gatherVariant {
 	if k.ISA == Generic {
 		return nil
@@ -21,9 +21,12 @@ func gatherVariants(k *Kernels) []gatherVariant {
 	return []gatherVariant{
 		{"pairloop+prefetch", func(q, arena []float32, stride int, ids []uint32, out []float32) {
 			dim := len(q)
+			if len(ids) > 1 {
+				prefetchFloats((*float32)(unsafe.Pointer(&arena[int(ids[1])*stride])), dim)
+			}
 			for i, id := range ids {
-				if i+1 < len(ids) {
-					prefetchFloats((*float32)(unsafe.Pointer(&arena[int(ids[i+1])*stride])), dim)
+				if i+2 < len(ids) {
+					prefetchFloats((*float32)(unsafe.Pointer(&arena[int(ids[i+2])*stride])), dim)
 				}
 				off := int(id) * stride
 				out[i] = k.Dot(q, arena[off:off+dim])

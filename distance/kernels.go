@@ -3,8 +3,8 @@ package distance
 // BatchFunc computes, for each i, out[i] = d(q, arena[ids[i]*stride : ids[i]*stride+len(q)]).
 //
 // It is the hot loop of a graph walk: one query against the stored vectors of
-// an expanded node's neighbours. Implementations prefetch the next vector
-// while computing the current one. Only min(len(ids), len(out)) entries are
+// an expanded node's neighbours. The assembly implementations prefetch
+// upcoming vectors while computing the current one. Only min(len(ids), len(out)) entries are
 // written. stride is in elements and must be at least max(len(q), 1);
 // otherwise every entry is NaN. An id whose vector would extend past the end
 // of arena gets NaN and its memory is never read.
