@@ -47,10 +47,22 @@ func poolRow(levels []poolLevel, v []float32, coarse, fine []float32) float64 {
 	i, g := 0, 0
 	switch gf {
 	case 4:
+		// Two groups per iteration: independent additions keep the
+		// floating-point adders busy.
+		for ; i+8 <= n; i, g = i+8, g+2 {
+			w := v[i : i+8 : i+8]
+			fine[g] = (w[0] + w[1]) + (w[2] + w[3])
+			fine[g+1] = (w[4] + w[5]) + (w[6] + w[7])
+		}
 		for ; i+4 <= n; i, g = i+4, g+1 {
 			fine[g] = (v[i] + v[i+1]) + (v[i+2] + v[i+3])
 		}
 	case 2:
+		for ; i+4 <= n; i, g = i+4, g+2 {
+			w := v[i : i+4 : i+4]
+			fine[g] = w[0] + w[1]
+			fine[g+1] = w[2] + w[3]
+		}
 		for ; i+2 <= n; i, g = i+2, g+1 {
 			fine[g] = v[i] + v[i+1]
 		}

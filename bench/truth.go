@@ -73,12 +73,13 @@ const defaultMaxTies = 1000
 // [GroundTruthHamming]).
 //
 // It is brute force, made fast three ways. Workers share each block of base
-// rows, so the base streams from memory once per batch of queries, while the
+// rows, so the base streams from memory once per batch of queries while the
 // block and the queries stay in cache. The float32 SIMD batch kernels of
-// package distance compute the distances. And for L2 and L1 a distance is
-// computed a segment of dimensions at a time and abandoned as soon as it
-// (plus, for L2, a bound on the rest from the norms of the remaining
-// components) provably exceeds the current k-th distance.
+// package distance compute the distances. And most distances are never
+// computed in full: for L2, distances between vectors pooled 16 and 4
+// components at a time are lower bounds that rule out most of the base for a
+// sixteenth and a quarter of the cost; for L1, a distance is abandoned as soon
+// as a partial sum exceeds the current k-th distance.
 //
 // The float32 kernels only select candidates: every candidate within their
 // rounding error of the k-th distance is kept, and the final order comes from
@@ -163,7 +164,6 @@ type truthJob struct {
 	relEps float64 // L2, L1: a candidate may be in the top k if d ≤ T·(1+relEps)
 	absEps []float64
 
-	qRest    [][]float64 // L2: ‖q[segs[s]:]‖ for each query and segment
 	levels   []poolLevel // L2: pooled lower-bound resolutions
 	pooledQ  pooledQueries
 	qNorm    []float32 // cosine: ‖q‖
@@ -194,7 +194,12 @@ func newTruthJob(base, queries *Matrix, metric Metric, k int, opts GroundTruthOp
 	gamma := float64(j.dim+4) * u
 	switch metric {
 	case L2, L1:
-		j.segs = segmentBounds(j.dim)
+		// L2 prunes with pooled lower bounds (pool.go) and then needs whole
+		// distances for the few survivors; L1 abandons segment by segment.
+		j.segs = []int{0, j.dim}
+		if metric == L1 {
+			j.segs = segmentBounds(j.dim)
+		}
 		// The float32 value of a candidate and of the current k-th are each
 		// within a factor (1±gamma) of exact; keep what could still tie.
 		j.relEps = 2*gamma + gamma*gamma + 1e-12
@@ -231,12 +236,6 @@ func (j *truthJob) prepare(ctx context.Context) error {
 	gamma := float64(j.dim+4) * u
 	switch j.metric {
 	case L2:
-		if len(j.segs) > 2 {
-			j.qRest = make([][]float64, nq)
-			for i := range nq {
-				j.qRest[i] = restNorms(j.queries.Row(i), j.segs)
-			}
-		}
 		j.levels = poolLevels(j.dim)
 		j.pooledQ = poolQueries(j.levels, j.queries)
 	case InnerProduct, Cosine:
@@ -264,31 +263,6 @@ func (j *truthJob) prepare(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// restNorms returns, for each segment start s, the Euclidean norm of
-// v[segs[s]:], summed in float64.
-func restNorms(v []float32, segs []int) []float64 {
-	out := make([]float64, len(segs))
-	var acc float64
-	for s := len(segs) - 2; s >= 0; s-- {
-		seg := v[segs[s]:segs[s+1]]
-		acc += exactDot(seg, seg)
-		out[s] = math.Sqrt(acc)
-	}
-	return out
-}
-
-// restLowerBound is a lower bound on Σ(x−q)² over the remaining components,
-// from the norms of those components: ‖x−q‖ ≥ |‖x‖−‖q‖| (the triangle
-// inequality). a is x's norm, known to a relative error rho; b is q's,
-// known to float64 precision.
-func restLowerBound(a, b, rho float64) float64 {
-	d := max(a*(1-rho)-b, b-a*(1+rho)) - 1e-12*(a+b)
-	if d <= 0 {
-		return 0
-	}
-	return d * d
 }
 
 // keepBound returns the largest float32 distance of a candidate that could
@@ -355,9 +329,6 @@ func (j *truthJob) run(ctx context.Context) (*Truth, error) {
 			part: make([]float32, block),
 			out:  make([]float32, block),
 		}
-		if j.qRest != nil {
-			workers[w].xRest = make([]float64, block*len(j.segs))
-		}
 	}
 	stop := j.startProgress(int64(nq) * int64(nb))
 	defer stop()
@@ -406,22 +377,6 @@ func (j *truthJob) scanBlock(w *worker, q0, q1, b0, b1 int) {
 	dim := j.dim
 	segs := j.segs
 	nseg := len(segs) - 1
-	// The base rows' rest norms come from float32 dot products: relative
-	// error at most rho. The queries' are float64 and nearly exact.
-	rho := float64(dim+4) * u
-	if j.qRest != nil {
-		for r := range n {
-			rest := w.xRest[r*len(segs) : (r+1)*len(segs)]
-			var acc float64
-			x := j.base.Row(b0 + r)
-			rest[nseg] = 0
-			for s := nseg - 1; s >= 0; s-- {
-				seg := x[segs[s]:segs[s+1]]
-				acc += float64(distance.Dot(seg, seg))
-				rest[s] = math.Sqrt(acc)
-			}
-		}
-	}
 	if j.levels != nil {
 		w.pooled.fill(j.levels, j.base, b0, b1)
 	}
@@ -445,19 +400,13 @@ func (j *truthJob) scanBlock(w *worker, q0, q1, b0, b1 int) {
 			kept := ids[:0]
 			switch j.metric {
 			case L2, L1:
-				var qr float64
-				lb := j.qRest != nil && s+1 < nseg
-				if lb {
-					qr = j.qRest[qi][s+1]
-				}
+				// Partial sums of non-negative terms only grow, and float32
+				// rounding is monotone: a partial sum beyond the bound means
+				// the whole distance is.
 				for i, id := range ids {
 					p := part[id] + out[i]
 					part[id] = p
-					v := float64(p)
-					if lb {
-						v += restLowerBound(w.xRest[int(id)*len(segs)+s+1], qr, rho)
-					}
-					if v <= bound {
+					if float64(p) <= bound {
 						kept = append(kept, id)
 					}
 				}
