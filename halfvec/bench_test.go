@@ -25,15 +25,23 @@ var sink float32
 // measure runs f in a b.Loop and, besides the usual wall-clock ns/op, reports
 // the thread CPU time per op ("cpu-ns/op"), which excludes time the benchmark
 // spent descheduled on a shared machine. Compare ratios within one run.
-func measure(b *testing.B, f func()) {
+func measure(b *testing.B, f func()) { measurePer(b, 1, "op", f) }
+
+// measurePer is measure for an op that does items units of work: it reports
+// ns/<unit> and cpu-ns/<unit> besides ns/op.
+func measurePer(b *testing.B, items int, unit string, f func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	start := threadCPUTime()
 	for b.Loop() {
 		f()
 	}
+	per := float64(b.N * items)
+	if items > 1 {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/per, "ns/"+unit)
+	}
 	if end := threadCPUTime(); start >= 0 && end >= 0 {
-		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(end-start)/per, "cpu-ns/"+unit)
 	}
 }
 
@@ -112,25 +120,23 @@ func BenchmarkBatch(b *testing.B) {
 			for _, kind := range kinds {
 				b.Run(fmt.Sprintf("%s/%s/%d", kind.name, k.ISA, dim), func(b *testing.B) {
 					i := 0
-					for b.Loop() {
+					measurePer(b, batch, "vector", func() {
 						kind.batch(q, arena, dim, idSets[i%len(idSets)], out)
 						i++
-					}
-					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/vector")
+					})
 				})
 				if kind.name != "dot" {
 					continue
 				}
 				b.Run(fmt.Sprintf("%s/%s-loop/%d", kind.name, k.ISA, dim), func(b *testing.B) {
 					i := 0
-					for b.Loop() {
+					measurePer(b, batch, "vector", func() {
 						for j, id := range idSets[i%len(idSets)] {
 							off := int(id) * dim
 							out[j] = kind.pair(q, arena[off:off+dim])
 						}
 						i++
-					}
-					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/vector")
+					})
 				})
 			}
 		}
@@ -147,11 +153,11 @@ func BenchmarkEncode(b *testing.B) {
 		for _, k := range tiers(b) {
 			b.Run(fmt.Sprintf("%s/%d", k.ISA, n), func(b *testing.B) {
 				b.SetBytes(int64(4 * n))
-				for b.Loop() {
+				measure(b, func() {
 					if _, err := k.Encode(dst, src); err != nil {
 						b.Fatal(err)
 					}
-				}
+				})
 			})
 		}
 	}
@@ -165,9 +171,7 @@ func BenchmarkDecode(b *testing.B) {
 		for _, k := range tiers(b) {
 			b.Run(fmt.Sprintf("%s/%d", k.ISA, n), func(b *testing.B) {
 				b.SetBytes(int64(4 * n))
-				for b.Loop() {
-					k.Decode(dst, src)
-				}
+				measure(b, func() { k.Decode(dst, src) })
 			})
 		}
 	}

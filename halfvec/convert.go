@@ -47,7 +47,14 @@ func encodeTail(dst []Float16, src []float32, start int) (int, error) {
 	n := min(len(dst), len(src))
 	dst, src = dst[:n], src[:n]
 	for i := start; i < n; i++ {
-		h, overflow := fromFloat32Bits(math.Float32bits(src[i]))
+		b := math.Float32bits(src[i])
+		if a := b & f32AbsMask; a-f32MinHalf < f32Overflow-f32MinHalf {
+			// The common case, a normal half, inline: fromFloat32Bits's
+			// rounding without the call.
+			dst[i] = Float16(uint16(b>>16)&0x8000 | uint16((a-112<<23+0xfff+a>>13&1)>>13))
+			continue
+		}
+		h, overflow := fromFloat32Bits(b)
 		if overflow {
 			return i, &OverflowError{Index: i, Value: src[i]}
 		}

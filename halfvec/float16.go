@@ -68,29 +68,24 @@ func fromFloat32Bits(b uint32) (Float16, bool) {
 		return Float16(sign | 0x7c00), true
 	case a >= f32MinHalf:
 		// Normal half: rebias the exponent from 127 to 15 (subtract 112) and
-		// keep the top 10 mantissa bits, then round on the 13 dropped bits.
-		// A carry out of the mantissa correctly bumps the exponent; it cannot
-		// reach Inf because a < 65520.
-		h := (a - 112<<23) >> 13
-		rest := a & 0x1fff
-		if rest > 0x1000 || rest == 0x1000 && h&1 == 1 {
-			h++
-		}
+		// keep the top 10 mantissa bits, rounding on the 13 dropped bits
+		// without a branch (random data would mispredict it half the time):
+		// adding 0xfff plus the kept lowest bit carries into the kept bits
+		// exactly when the dropped part is above one half, or is one half and
+		// the kept part is odd. A carry out of the mantissa correctly bumps
+		// the exponent; it cannot reach Inf because a < 65520.
+		h := (a - 112<<23 + 0xfff + a>>13&1) >> 13
 		return Float16(sign | uint16(h)), false
 	case a >= f32MinRound:
 		// Subnormal half, in units of 2⁻²⁴: the full significand m (24 bits,
 		// value m·2^(e−150)) shifted right by 126−e, rounded to nearest even.
 		// Rounding up from the largest subnormal gives the smallest normal,
 		// whose bit pattern is the next integer, so no special case is needed.
+		// The same carry trick rounds it.
 		e := a >> 23
 		m := a&0x7fffff | 0x800000
 		shift := 126 - e // 14 … 24
-		h := m >> shift
-		rest := m & (1<<shift - 1)
-		halfway := uint32(1) << (shift - 1)
-		if rest > halfway || rest == halfway && h&1 == 1 {
-			h++
-		}
+		h := (m + (1<<(shift-1) - 1) + m>>shift&1) >> shift
 		return Float16(sign | uint16(h)), false
 	}
 	// |f| ≤ 2⁻²⁵ (a tie at 2⁻²⁵ goes to the even 0) and float32 subnormals.
