@@ -440,3 +440,23 @@ func TestParseMetric(t *testing.T) {
 		assert.Equal(t, m, back)
 	}
 }
+
+func TestLoadMemoryIsProportional(t *testing.T) {
+	// Loading a binary file costs about its size, not a multiple: the matrix
+	// is sized from the real length (or, for gzip, the capped trailer).
+	m := intMatrix(9, 5000, 256, 255) // 5 MB of float32
+	dir := t.TempDir()
+	for _, name := range []string{"m.fvecs", "m.fvecs.gz", "m.npy", "m.npy.gz", "m.bvecs", "m-idx2-ubyte.gz"} {
+		path := filepath.Join(dir, name)
+		require.NoError(t, Save(path, m))
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		got, err := Load(path)
+		runtime.ReadMemStats(&after)
+		require.NoError(t, err, name)
+		require.Equal(t, m.Len(), got.Len())
+		alloc := after.TotalAlloc - before.TotalAlloc
+		assert.Less(t, float64(alloc), 1.25*float64(m.Bytes())+3<<20, "%s: allocated %d bytes for %d of data", name, alloc, m.Bytes())
+	}
+}

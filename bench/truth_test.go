@@ -337,3 +337,28 @@ func TestErrorsAreTyped(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "x.unknown"))
 	assert.True(t, errors.Is(err, ErrUnsupported))
 }
+
+func TestGroundTruthConcurrentCalls(t *testing.T) {
+	// Base and queries are only read: several computations may share them.
+	base := randMatrix(1, 2000, 64)
+	queries := randMatrix(2, 20, 64)
+	want := bruteForce(base, queries, L2, 5)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			got, err := GroundTruth(context.Background(), base, queries, L2, 5, GroundTruthOptions{Workers: 2})
+			if err == nil {
+				for q := range want.IDs {
+					if !slices.Equal(want.IDs[q], got.IDs[q]) {
+						err = fmt.Errorf("query %d differs", q)
+						break
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
+}

@@ -15,7 +15,10 @@ import (
 	"github.com/smallworld-go/smallworld/bench"
 )
 
-const truthExamples = `  # exact top-100 of each query of a TEXMEX dataset, squared L2
+const truthExamples = `  # the built-in SIFT-small set, checked against its shipped ground truth
+  smallworld truth --dataset siftsmall --k 100 --out siftsmall_gt.ivecs
+
+  # exact top-100 of each query of a TEXMEX dataset, squared L2
   smallworld truth --base sift_base.fvecs --query sift_query.fvecs --k 100 --out gt.ivecs
 
   # cosine neighbours of pgvector COPY dumps, with distances and a cache
@@ -28,8 +31,9 @@ const truthExamples = `  # exact top-100 of each query of a TEXMEX dataset, squa
 
 // truthSummary is what "smallworld truth --json" prints.
 type truthSummary struct {
-	Base         string  `json:"base"`
-	Queries      string  `json:"queries"`
+	Dataset      string  `json:"dataset,omitempty"`
+	Base         string  `json:"base,omitempty"`
+	Queries      string  `json:"queries,omitempty"`
 	BaseRows     int     `json:"base_rows"`
 	QueryRows    int     `json:"query_rows"`
 	Dim          int     `json:"dim"`
@@ -43,6 +47,9 @@ type truthSummary struct {
 	LoadSeconds  float64 `json:"load_seconds"`
 	TruthSeconds float64 `json:"truth_seconds"`
 	QueriesPerS  float64 `json:"queries_per_second"`
+	// ShippedRecall is the recall of the dataset's own ground truth against
+	// the computed one (1 when they agree up to ties); built-in data only.
+	ShippedRecall *float64 `json:"shipped_truth_recall,omitempty"`
 }
 
 // runTruth implements "smallworld truth".
@@ -53,8 +60,9 @@ func runTruth(ctx context.Context, e env, args []string) error {
 		"the distances as .fvecs. Input formats by extension: .fvecs .ivecs .bvecs .npy\n"+
 		".csv .tsv .jsonl .txt (pgvector text) *-idx3-ubyte, each optionally .gz.",
 		truthExamples)
-	basePath := fs.String("base", "", "base vectors `file` (required)")
-	queryPath := fs.String("query", "", "query vectors `file` (required)")
+	basePath := fs.String("base", "", "base vectors `file` (required unless --dataset)")
+	queryPath := fs.String("query", "", "query vectors `file` (required unless --dataset)")
+	dataset := fs.String("dataset", "", "use a built-in dataset instead of files: siftsmall")
 	metricName := fs.String("metric", "l2", "distance: l2, ip (inner product), cosine or l1")
 	k := fs.Int("k", 100, "neighbours per query")
 	out := fs.String("out", "", "output `file` for the ids, .ivecs (required)")
@@ -68,9 +76,13 @@ func runTruth(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	switch {
-	case *basePath == "":
+	case *dataset != "" && (*basePath != "" || *queryPath != ""):
+		return usageErrorf("--dataset replaces --base and --query; give one or the other")
+	case *dataset != "" && *dataset != "siftsmall":
+		return usageErrorf("unknown --dataset %q (built in: siftsmall)", *dataset)
+	case *dataset == "" && *basePath == "":
 		return usageErrorf("--base is required")
-	case *queryPath == "":
+	case *dataset == "" && *queryPath == "":
 		return usageErrorf("--query is required")
 	case *out == "":
 		return usageErrorf("--out is required")
@@ -90,16 +102,25 @@ func runTruth(ctx context.Context, e env, args []string) error {
 	}
 
 	start := time.Now()
-	base, err := bench.Load(*basePath)
-	if err != nil {
-		return err
-	}
-	queries, err := bench.Load(*queryPath)
-	if err != nil {
-		return err
+	var base, queries *bench.Matrix
+	var shipped [][]int32
+	if *dataset != "" {
+		if base, queries, shipped, err = bench.SIFTSmall(); err != nil {
+			return err
+		}
+	} else {
+		if base, err = bench.Load(*basePath); err != nil {
+			return err
+		}
+		if queries, err = bench.Load(*queryPath); err != nil {
+			return err
+		}
 	}
 	if *nq > 0 && *nq < queries.Len() {
 		queries = queries.Slice(0, *nq)
+		if shipped != nil {
+			shipped = shipped[:*nq]
+		}
 	}
 	loaded := time.Since(start)
 
@@ -139,7 +160,7 @@ func runTruth(ctx context.Context, e env, args []string) error {
 		w = runtime.GOMAXPROCS(0)
 	}
 	sum := truthSummary{
-		Base: *basePath, Queries: *queryPath,
+		Dataset: *dataset, Base: *basePath, Queries: *queryPath,
 		BaseRows: base.Len(), QueryRows: queries.Len(), Dim: base.Dim,
 		Metric: metric.String(), Distance: metric.DistanceName(), K: t.K,
 		Out: *out, Dists: *dists, Cached: t.Cached, Workers: w,
@@ -147,6 +168,16 @@ func runTruth(ctx context.Context, e env, args []string) error {
 	}
 	if elapsed > 0 {
 		sum.QueriesPerS = float64(queries.Len()) / elapsed.Seconds()
+	}
+	if shipped != nil && metric == bench.L2 {
+		// The shipped truth holds 100 ids per query; score what overlaps.
+		if kk := min(t.K, len(shipped[0])); kk > 0 {
+			r, err := bench.Recall(t, shipped, kk)
+			if err != nil {
+				return err
+			}
+			sum.ShippedRecall = &r
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -159,6 +190,9 @@ func runTruth(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: top-%d of %d queries over %d × %d base vectors (%s), %s in %v\n",
 		*out, t.K, queries.Len(), base.Len(), base.Dim, metric.DistanceName(), how, elapsed.Round(time.Millisecond))
+	if sum.ShippedRecall != nil {
+		fmt.Fprintf(e.stdout, "agreement with the dataset's shipped ground truth: recall@%d = %.4f\n", min(t.K, len(shipped[0])), *sum.ShippedRecall)
+	}
 	return nil
 }
 

@@ -126,3 +126,21 @@ func TestTruthCommandErrors(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stderr, "Examples:")
 }
+
+func TestTruthCommandBuiltInDataset(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "gt.ivecs")
+	code, stdout, stderr := runTruthCLI(t, "truth", "--dataset", "siftsmall", "--k", "100", "--out", out, "--json")
+	require.Equal(t, exitOK, code, stderr)
+	var sum truthSummary
+	require.NoError(t, json.Unmarshal([]byte(stdout), &sum))
+	assert.Equal(t, "siftsmall", sum.Dataset)
+	assert.Equal(t, 10000, sum.BaseRows)
+	require.NotNil(t, sum.ShippedRecall)
+	assert.Equal(t, 1.0, *sum.ShippedRecall, "the computed truth agrees with the shipped one up to ties")
+
+	code, _, _ = runTruthCLI(t, "truth", "--dataset", "siftsmall", "--base", "x.fvecs", "--out", out)
+	assert.Equal(t, exitUsage, code)
+	code, _, _ = runTruthCLI(t, "truth", "--dataset", "sift1b", "--out", out)
+	assert.Equal(t, exitUsage, code)
+}
