@@ -9,7 +9,9 @@ import (
 // prints it, which is how pgvector prints every element of a vector, halfvec
 // and sparsevec:
 //
-//   - the shortest digit string that reads back as the same float32 (Ryu);
+//   - the digits PostgreSQL's Ryu produces (shortest except at the ends of
+//     the rounding interval, see shortestDecimal32; integers below 2^24 as
+//     themselves);
 //   - fixed notation when the decimal exponent of the leading digit, e, is in
 //     −4 ≤ e < 6 (1e-04 prints as 0.0001, 999999.9 as 999999.9);
 //   - otherwise d[.ddd]e±XX with at least two exponent digits (1e-05,
@@ -29,34 +31,23 @@ func appendFloat32(b []byte, f float32) []byte {
 		}
 		return append(b, '0')
 	}
-	// strconv's shortest float32 formatting is Ryu as well; take its digits
-	// and exponent and lay them out PostgreSQL's way.
-	var buf [32]byte
-	e := strconv.AppendFloat(buf[:0], float64(f), 'e', -1, 32)
-	neg := e[0] == '-'
-	if neg {
-		e = e[1:]
+	if f < 0 {
 		b = append(b, '-')
 	}
-	// e is "d[.ddd]e±XX".
-	var digits [16]byte
-	nd := 0
-	i := 0
-	for ; i < len(e) && e[i] != 'e'; i++ {
-		if e[i] != '.' {
-			digits[nd] = e[i]
-			nd++
+	mant, e10 := shortestDecimal32(f)
+	var digitBuf [10]byte
+	d := strconv.AppendUint(digitBuf[:0], uint64(mant), 10)
+	nd := len(d)
+	// exp is the decimal exponent of the leading digit.
+	exp := int(e10) + nd - 1
+	if !(exp >= -4 && exp < 6) && e10 == 0 {
+		// The small-integer path can leave trailing zeros, which belong in
+		// the exponent in scientific form.
+		for nd > 1 && d[nd-1] == '0' {
+			nd--
 		}
+		d = d[:nd]
 	}
-	exp := 0
-	expNeg := e[i+1] == '-'
-	for _, c := range e[i+2:] {
-		exp = exp*10 + int(c-'0')
-	}
-	if expNeg {
-		exp = -exp
-	}
-	d := digits[:nd]
 	if exp >= -4 && exp < 6 {
 		switch {
 		case exp < 0:
