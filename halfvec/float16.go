@@ -88,7 +88,8 @@ func fromFloat32Bits(b uint32) (Float16, bool) {
 		h := (m + (1<<(shift-1) - 1) + m>>shift&1) >> shift
 		return Float16(sign | uint16(h)), false
 	}
-	// |f| ≤ 2⁻²⁵ (a tie at 2⁻²⁵ goes to the even 0) and float32 subnormals.
+	// |f| < 2⁻²⁵, float32 subnormals included, rounds to ±0. (2⁻²⁵ itself,
+	// a tie, reaches 0 in the subnormal branch: 0 is even.)
 	return Float16(sign), false
 }
 
