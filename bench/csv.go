@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // CSVReader reads delimiter-separated numbers, one vector per line: CSV with
@@ -135,6 +136,17 @@ func parseNumber(s string) (float32, *numberError) {
 		}
 	}
 	return float32(x), nil
+}
+
+// parseNumberBytes is parseNumber without copying b into a new string: one
+// allocation per number would dominate reading text formats. The string is
+// only read during the call; strconv copies it into any error it returns
+// and parseNumber's own messages are formatted copies.
+func parseNumberBytes(b []byte) (float32, *numberError) {
+	if len(b) == 0 {
+		return parseNumber("")
+	}
+	return parseNumber(unsafe.String(&b[0], len(b)))
 }
 
 // clip shortens s for an error message.

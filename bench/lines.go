@@ -102,7 +102,7 @@ func parseBracketed(s []byte, out []float32, strictJSON bool) ([]float32, *numbe
 		if strictJSON && !isJSONNumber(tok) {
 			return out, &numberError{ErrSyntax, fmt.Sprintf("%q is not a JSON number", clip(string(tok)))}
 		}
-		x, err := parseNumber(string(tok))
+		x, err := parseNumberBytes(tok)
 		if err != nil {
 			return out, err
 		}

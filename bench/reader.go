@@ -126,26 +126,58 @@ func LoadFormat(path string, f Format) (*Matrix, error) {
 }
 
 // ReadAll reads every remaining vector of r into a new Matrix.
+//
+// When the reader knows how much data its file really holds, the matrix is
+// allocated once at that size. Otherwise vectors are gathered in chunks of
+// 4 MiB and joined at the end, which allocates twice the data in all and
+// copies it once, where growing one slice by append would allocate about
+// five times the data and copy it four.
 func ReadAll(r VectorReader) (*Matrix, error) {
+	const chunkFloats = 1 << 20
 	m := &Matrix{Dim: r.Dim()}
+	var chunks [][]float32
+	var cur []float32
 	for {
 		v, err := r.Read()
 		if errors.Is(err, io.EOF) {
-			return m, nil
+			break
 		}
 		if err != nil {
 			return nil, err
 		}
-		if m.Data == nil {
+		if m.Data == nil && cur == nil {
 			m.Dim = len(v)
-			rows := 1
-			if h, ok := r.(rowHinter); ok {
-				rows = max(rows, h.rowHint()+1)
+			if h, ok := r.(rowHinter); ok && h.rowHint() > 0 {
+				m.Data = make([]float32, 0, (h.rowHint()+1)*len(v))
 			}
-			m.Data = make([]float32, 0, rows*len(v))
 		}
-		m.Data = append(m.Data, v...)
+		if m.Data != nil {
+			m.Data = append(m.Data, v...) // sized from the real data: rarely grows
+			continue
+		}
+		if len(cur)+len(v) > cap(cur) {
+			if cur != nil {
+				chunks = append(chunks, cur)
+			}
+			// Chunks grow with the data read so far, so a small file
+			// costs little and a large one few chunks.
+			size := min(chunkFloats, max(1<<14, len(m.Data)+len(cur)*len(chunks)))
+			cur = make([]float32, 0, max(size, len(v)))
+		}
+		cur = append(cur, v...)
 	}
+	if cur != nil {
+		chunks = append(chunks, cur)
+		n := 0
+		for _, c := range chunks {
+			n += len(c)
+		}
+		m.Data = make([]float32, 0, n)
+		for _, c := range chunks {
+			m.Data = append(m.Data, c...)
+		}
+	}
+	return m, nil
 }
 
 // checkFinite returns the index of the first NaN or infinity in v, or −1.

@@ -41,6 +41,7 @@ type VecsReader struct {
 	dim    int
 	row    int
 	size   int64 // bytes in the stream, or −1
+	hdr    [4]byte // here, not on the stack: passed to an io.Reader it would escape
 	raw    []byte
 	floats []float32
 	ints   []int32
@@ -86,8 +87,8 @@ func (v *VecsReader) rowHint() int {
 
 // next reads one record's raw bytes into v.raw.
 func (v *VecsReader) next() error {
-	var hdr [4]byte
-	n, err := io.ReadFull(v.r, hdr[:])
+	hdr := v.hdr[:]
+	n, err := io.ReadFull(v.r, hdr)
 	if err == io.EOF {
 		return io.EOF
 	}
@@ -97,7 +98,7 @@ func (v *VecsReader) next() error {
 		}
 		return &FormatError{Path: v.path, Row: v.row, Err: err}
 	}
-	d := int64(int32(binary.LittleEndian.Uint32(hdr[:])))
+	d := int64(int32(binary.LittleEndian.Uint32(hdr)))
 	if d < 1 || d > maxDim {
 		return formatErrorf(v.path, v.row, 0, ErrDimension, "record claims dimension %d", d)
 	}

@@ -188,14 +188,14 @@ func saveCachedTruth(dir, key string, t *Truth) error {
 func readRaggedIvecs(r io.Reader, name string) ([][]int32, error) {
 	var rows [][]int32
 	var raw []byte
+	hdr := make([]byte, 4)
 	for row := 0; ; row++ {
-		var hdr [4]byte
-		if _, err := io.ReadFull(r, hdr[:]); err == io.EOF {
+		if _, err := io.ReadFull(r, hdr); err == io.EOF {
 			return rows, nil
 		} else if err != nil {
 			return nil, formatErrorf(name, row, 0, ErrTruncated, "file ends inside the length field")
 		}
-		d := int64(int32(binary.LittleEndian.Uint32(hdr[:])))
+		d := int64(int32(binary.LittleEndian.Uint32(hdr)))
 		if d < 0 || d > maxDim {
 			return nil, formatErrorf(name, row, 0, ErrDimension, "record claims length %d", d)
 		}
