@@ -40,7 +40,7 @@ type VecsReader struct {
 	kind   vecsKind
 	dim    int
 	row    int
-	size   int64 // bytes in the stream, or −1
+	size   int64   // bytes in the stream, or −1
 	hdr    [4]byte // here, not on the stack: passed to an io.Reader it would escape
 	raw    []byte
 	floats []float32
