@@ -362,3 +362,79 @@ func TestGroundTruthConcurrentCalls(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 }
+
+func TestGroundTruthLargeOffsets(t *testing.T) {
+	// Values far from zero with small differences: float32 sums cancel
+	// badly, which the pooled bounds and the selection margins must absorb.
+	for _, dim := range []int{96, 256, 784} {
+		base := randMatrix(uint64(dim), 400, dim)
+		queries := randMatrix(uint64(dim)+1, 6, dim)
+		for _, m := range []*Matrix{base, queries} {
+			for i := range m.Data {
+				m.Data[i] = 3000 + m.Data[i]*0.01
+			}
+		}
+		// Near-duplicates of the queries, a few ulps away.
+		for q := range queries.Len() {
+			v := slices.Clone(queries.Row(q))
+			v[q] = math.Nextafter32(v[q], 1e9)
+			require.NoError(t, base.Append(v))
+		}
+		for _, metric := range []Metric{L2, InnerProduct, Cosine, L1} {
+			want := bruteForce(base, queries, metric, 10)
+			got, err := GroundTruth(context.Background(), base, queries, metric, 10, GroundTruthOptions{baseBlock: 50})
+			require.NoError(t, err)
+			requireSameTruth(t, want, got, fmt.Sprintf("dim %d %v", dim, metric))
+		}
+	}
+}
+
+func TestGroundTruthExactTiesThatFloat32Misorders(t *testing.T) {
+	// Rows that are permutations of one vector are exactly equidistant from
+	// a constant query under every metric, but float32 sums them in
+	// different orders and gets different roundings. Only the exact re-rank
+	// (and the margins that keep such candidates) order them by id.
+	for _, dim := range []int{40, 300} {
+		r := randMatrix(uint64(dim), 1, dim)
+		proto := r.Row(0)
+		for i := range proto {
+			proto[i] = proto[i]*1000 + 1000.123
+		}
+		base := NewMatrix(dim, 0)
+		shuffled := randMatrix(uint64(dim)+5, 200, dim) // also a source of permutations
+		for p := range 200 {
+			v := slices.Clone(proto)
+			keys := shuffled.Row(p)
+			idx := make([]int, dim)
+			for i := range idx {
+				idx[i] = i
+			}
+			slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(keys[a], keys[b]) })
+			for i, j := range idx {
+				v[i] = proto[j]
+			}
+			require.NoError(t, base.Append(v))
+		}
+		// Decoys far away, so the permutations are the nearest group.
+		decoys := randMatrix(uint64(dim)+9, 100, dim)
+		for i := range decoys.Len() {
+			v := decoys.Row(i)
+			for j := range v {
+				v[j] = v[j]*10 + 5000
+			}
+			require.NoError(t, base.Append(v))
+		}
+		q := NewMatrix(dim, 1)
+		c := make([]float32, dim)
+		for i := range c {
+			c[i] = 7.25
+		}
+		require.NoError(t, q.Append(c))
+		for _, metric := range []Metric{L2, InnerProduct, Cosine, L1} {
+			want := bruteForce(base, q, metric, 10)
+			got, err := GroundTruth(context.Background(), base, q, metric, 10, GroundTruthOptions{baseBlock: 16})
+			require.NoError(t, err)
+			requireSameTruth(t, want, got, fmt.Sprintf("dim %d %v", dim, metric))
+		}
+	}
+}
