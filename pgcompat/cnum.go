@@ -382,9 +382,15 @@ func cStrtol(s string, base int) (v int64, end int, erange bool) {
 	}
 	if base == 0 {
 		switch {
-		case i+2 < len(s) && s[i] == '0' && (s[i+1]|0x20) == 'x' && isHexDigit(s[i+2]):
+		case i+1 < len(s) && s[i] == '0' && (s[i+1]|0x20) == 'x':
+			// PGlite's C library (musl, as built by Emscripten) consumes a
+			// "0x" prefix even when no hex digit follows, so "0x" reads as
+			// 0 with nothing left over; glibc would stop after the "0".
 			base = 16
 			i += 2
+			if i >= len(s) || !isHexDigit(s[i]) {
+				return 0, i, false
+			}
 		case i < len(s) && s[i] == '0':
 			base = 8
 		default:

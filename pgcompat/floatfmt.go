@@ -89,17 +89,19 @@ func appendFloat32(b []byte, f float32) []byte {
 // formatFloat32 is appendFloat32 into a new string.
 func formatFloat32(f float32) string { return string(appendFloat32(nil, f)) }
 
-// formatCG formats v as C printf's "%g" does (6 significant digits, trailing
-// zeros removed, exponent form when the exponent is < −4 or ≥ 6, at least two
-// exponent digits). PostgreSQL uses it for real-valued settings in messages.
+// formatCG formats v as PostgreSQL's snprintf formats "%g" (6 significant
+// digits, trailing zeros removed, exponent form when the exponent is < −4 or
+// ≥ 6, at least two exponent digits, and NaN/Infinity spelt out).
+// PostgreSQL uses it for real-valued settings.
 func formatCG(v float64) string {
 	switch {
+	// PostgreSQL's own snprintf spells the special values this way.
 	case v != v:
-		return "nan"
+		return "NaN"
 	case math.IsInf(v, 1):
-		return "inf"
+		return "Infinity"
 	case math.IsInf(v, -1):
-		return "-inf"
+		return "-Infinity"
 	case v == 0:
 		if math.Signbit(v) {
 			return "-0"

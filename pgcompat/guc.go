@@ -48,7 +48,7 @@ type Settings struct {
 
 	MaintenanceWorkMem            int // maintenance_work_mem in kB, default 65536 (64MB)
 	WorkMem                       int // work_mem in kB, default 4096 (4MB)
-	MaxParallelMaintenanceWorkers int // max_parallel_maintenance_workers, default 2
+	MaxParallelMaintenanceWorkers int // max_parallel_maintenance_workers, default 2 (0 on PGlite)
 
 	RandomPageCost     float64 // random_page_cost, default 4
 	SeqPageCost        float64 // seq_page_cost, default 1
@@ -72,6 +72,16 @@ func DefaultSettings(p Platform) Settings {
 		d.reset(&s)
 	}
 	return s
+}
+
+// platformDefault returns the default of a setting on a platform, where it
+// differs from PostgreSQL's: PGlite starts with no parallel maintenance
+// workers.
+func platformDefault(p Platform, d settingDef) string {
+	if p == PGlite && d.name == "max_parallel_maintenance_workers" {
+		return "0"
+	}
+	return d.def
 }
 
 type settingKind int
@@ -185,7 +195,7 @@ func SettingNames() []string {
 func (d settingDef) reset(s *Settings) {
 	// Defaults are constants of the table; TestDefaultSettings checks that
 	// each one parses.
-	if v, err := d.parse(s.Platform, d.def); err == nil {
+	if v, err := d.parse(s.Platform, platformDefault(s.Platform, d)); err == nil {
 		d.set(s, v)
 	}
 }
@@ -277,18 +287,26 @@ func (s *Settings) Reset(name string) error {
 		return err
 	}
 	if d == nil {
-		delete(s.Custom, canon)
+		// The placeholder stays, with an empty value.
+		if s.Custom == nil {
+			s.Custom = map[string]string{}
+		}
+		s.Custom[canon] = ""
 		return nil
 	}
 	d.reset(s)
 	return nil
 }
 
-// ResetAll restores every default (RESET ALL). Custom placeholders are
-// cleared.
+// ResetAll restores every default (RESET ALL). Custom placeholders remain,
+// with empty values.
 func (s *Settings) ResetAll() {
-	p := s.Platform
-	*s = DefaultSettings(p)
+	custom := s.Custom
+	*s = DefaultSettings(s.Platform)
+	for k := range custom {
+		custom[k] = ""
+	}
+	s.Custom = custom
 }
 
 // Show returns the setting's value as SHOW prints it (memory in the largest

@@ -214,6 +214,14 @@ tokenStart:
 		folded := foldIdent(text)
 		return token{kind: tkIdent, text: text, val: folded, pos: start, kw: keywordCats[folded]}, nil
 	}
+	// Two-character tokens of the grammar that are not operators.
+	if start+1 < len(s) {
+		switch s[start : start+2] {
+		case "..", "::", ":=":
+			l.pos = start + 2
+			return token{kind: tkOp, text: s[start : start+2], val: s[start : start+2], pos: start}, nil
+		}
+	}
 	if strings.IndexByte(opChars, c) >= 0 {
 		i := start
 		for i < len(s) && strings.IndexByte(opChars, s[i]) >= 0 {

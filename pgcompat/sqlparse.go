@@ -201,6 +201,7 @@ func unsupported(t token) error {
 
 // qualifiedName reads ColId [. ColLabel [. ColLabel]].
 func (p *parser) qualifiedName() (QualifiedName, error) {
+	startTok := p.peek()
 	first, ok := p.colID()
 	if !ok {
 		return QualifiedName{}, p.syntaxError(p.peek())
@@ -223,8 +224,9 @@ func (p *parser) qualifiedName() (QualifiedName, error) {
 		return QualifiedName{Catalog: parts[0], Schema: parts[1], Name: parts[2]}, nil
 	}
 	return QualifiedName{}, &Error{
-		Code:    SyntaxError,
-		Message: "improper qualified name (too many dotted names): " + strings.Join(parts, "."),
+		Code:     SyntaxError,
+		Message:  "improper qualified name (too many dotted names): " + strings.Join(parts, "."),
+		Position: charPos(p.src, startTok.pos),
 	}
 }
 
