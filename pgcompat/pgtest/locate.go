@@ -9,7 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"strings"
+	"time"
 )
 
 // ErrUnavailable reports that the oracle cannot run on this machine: Node.js is
@@ -99,7 +100,8 @@ func locateNode(explicit string) (string, error) {
 
 // defaultSeedFile names the cached data directory for this oracle: it depends
 // on the exact npm packages (package-lock.json) and on the server code that
-// initialises the database, so a change to either starts a new cache entry.
+// initialises the database (server.mjs), so a change to either starts a new
+// cache entry.
 func defaultSeedFile(dir string) (string, error) {
 	cache := os.Getenv(EnvCache)
 	if cache == "off" {
@@ -112,12 +114,9 @@ func defaultSeedFile(dir string) (string, error) {
 		}
 		cache = filepath.Join(base, "smallworld", "pgtest")
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.mjs"))
-	if err != nil {
-		return "", err
-	}
-	sort.Strings(files)
-	files = append([]string{filepath.Join(dir, "package-lock.json")}, files...)
+	// The seed holds what PGlite's initdb and server.mjs's setup produce; the
+	// rest of the front end does not affect it.
+	files := []string{filepath.Join(dir, "package-lock.json"), filepath.Join(dir, "server.mjs")}
 	h := sha256.New()
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -128,4 +127,34 @@ func defaultSeedFile(dir string) (string, error) {
 		h.Write(b)
 	}
 	return filepath.Join(cache, "seed-"+hex.EncodeToString(h.Sum(nil))[:16]+".tgz"), nil
+}
+
+// seedMaxIdle is how long a cached seed may go unused before a newer one
+// replaces it in the cache directory.
+const seedMaxIdle = 7 * 24 * time.Hour
+
+// maintainSeedCache marks a seed that was just used, so that it is kept, and
+// after a new seed was written removes the seeds of other versions that have
+// not been used for a week. Failures only cost a slower start later.
+func maintainSeedCache(seed, status string) {
+	now := time.Now()
+	switch status {
+	case "loaded":
+		_ = os.Chtimes(seed, now, now)
+	case "written":
+		dir := filepath.Dir(seed)
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if name == filepath.Base(seed) || !strings.HasPrefix(name, "seed-") {
+				continue
+			}
+			if info, err := e.Info(); err == nil && now.Sub(info.ModTime()) > seedMaxIdle {
+				_ = os.Remove(filepath.Join(dir, name))
+			}
+		}
+	}
 }

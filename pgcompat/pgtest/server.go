@@ -182,6 +182,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	case r := <-ready:
 		if r.err == nil {
 			s.info = r.info
+			if seed != "" && !opts.NoSeed {
+				maintainSeedCache(seed, r.info.Seed)
+			}
 			return s, nil
 		}
 		failure = r.err

@@ -314,3 +314,58 @@ func oneClient(ctx context.Context, srv *pgtest.Server, id, rows, dim int) (err 
 	}
 	return nil
 }
+
+// TestUnnamedStatementIsPrivateButCannotBlockOthers: a connection that parses
+// the unnamed statement keeps the session until it binds it, so nobody else's
+// statement replaces it; if it dawdles (over a second) while others wait, the
+// session moves on, and binding it later fails cleanly instead of running
+// somebody else's statement.
+func TestUnnamedStatementIsPrivateButCannotBlockOthers(t *testing.T) {
+	ctx := testContext(t)
+	srv := oracle.Server(t)
+	a, b := srv.Conn(t), srv.Conn(t)
+
+	// Parse, then bind promptly: works even with b busy alongside.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var n int
+			if err := b.QueryRow(ctx, "SELECT 7").Scan(&n); err != nil || n != 7 {
+				t.Errorf("b: %d, %v", n, err)
+				return
+			}
+		}
+	}()
+	for i := range 20 {
+		_, err := a.PgConn().Prepare(ctx, "", "SELECT $1::int * 2", nil)
+		require.NoError(t, err)
+		res := a.PgConn().ExecPrepared(ctx, "", [][]byte{[]byte(strconv.Itoa(i))}, nil, nil).Read()
+		require.NoError(t, res.Err)
+		assert.Equal(t, strconv.Itoa(2*i), string(res.Rows[0][0]))
+	}
+	close(stop)
+	wg.Wait()
+
+	// Parse, then dawdle while b needs the session.
+	_, err := a.PgConn().Prepare(ctx, "", "SELECT 'mine'", nil)
+	require.NoError(t, err)
+	start := time.Now()
+	var s string
+	require.NoError(t, b.QueryRow(ctx, "SELECT 'theirs'").Scan(&s))
+	assert.Equal(t, "theirs", s)
+	assert.Less(t, time.Since(start), 20*time.Second)
+	res := a.PgConn().ExecPrepared(ctx, "", nil, nil, nil).Read()
+	var pgErr *pgconn.PgError
+	require.True(t, errors.As(res.Err, &pgErr), "got %v", res.Err)
+	assert.Equal(t, "26000", pgErr.Code)
+	assert.Contains(t, pgErr.Message, "unnamed statement discarded")
+	require.NoError(t, a.QueryRow(ctx, "SELECT 'again'").Scan(&s), "a recovers")
+}
