@@ -124,50 +124,87 @@ func poolQueries(levels []poolLevel, q *Matrix) pooledQueries {
 
 // pooledBlock is a worker's pooled copy of its current base block.
 type pooledBlock struct {
-	data [2][]float32
-	norm []float64 // ‖x‖ of each row
+	data    [2][]float32
+	norms   []float32 // ‖x‖ of each row
+	maxNorm float64   // the largest of them
 }
 
 func (b *pooledBlock) fill(levels []poolLevel, base *Matrix, b0, b1 int) {
 	n := b1 - b0
 	c, f := levels[0].dim, levels[1].dim
-	if len(b.norm) < n {
+	if len(b.data[0]) < n*c {
 		b.data[0] = make([]float32, n*c)
 		b.data[1] = make([]float32, n*f)
-		b.norm = make([]float64, n)
+		b.norms = make([]float32, n)
 	}
+	b.maxNorm = 0
 	for r := range n {
-		b.norm[r] = poolRow(levels, base.Row(b0+r), b.data[0][r*c:(r+1)*c], b.data[1][r*f:(r+1)*f])
+		nx := poolRow(levels, base.Row(b0+r), b.data[0][r*c:(r+1)*c], b.data[1][r*f:(r+1)*f])
+		b.norms[r] = float32(nx)
+		b.maxNorm = max(b.maxNorm, nx)
 	}
 }
 
-// filterPooled keeps the ids whose pooled lower bound may be within bound.
+// pooledThreshold returns the largest float32 pooled bound lb that may
+// still belong to a vector within bound of the query.
 //
 // The pooled components are float32 sums: each is within gamma_g·‖x_G‖
 // (plus a rounding of the scale) of the exact projection, so the pooled
 // difference vector is off by at most e = (gamma_g + 3u)(‖x‖+‖q‖) in norm,
-// and the kernel's sum of squares is off by gamma relative. An id is dropped
-// only when, with all that against it, the bound still exceeds bound:
-// lb(1−gamma) − bound > 2e·√lb, tested squared to avoid the root.
-func filterPooled(ids []uint32, out []float32, xnorm []float64, qnorm, bound, gamma, gammaPool float64) []uint32 {
-	kept := ids[:0]
-	for i, id := range ids {
-		lb := float64(out[i])
-		y := lb*(1-gamma) - bound
-		if y > 0 {
-			a := 2.02 * (gammaPool + 3*u) * (xnorm[id] + qnorm) * (1 + gamma)
-			if y*y > a*a*lb {
-				continue
-			}
-		}
-		kept = append(kept, id)
+// and the kernel's sum of squares by gamma relative. With all of that
+// against it, a vector is out of reach when √(lb(1−gamma)) − e > √bound,
+// that is when lb > (√bound + e)²/(1−gamma). xnorm is the largest ‖x‖ of
+// the block, so one threshold serves every row of it.
+func pooledThreshold(bound, xnorm, qnorm, gamma, gammaPool float64) float32 {
+	e := 1.01 * (gammaPool + 3*u) * (xnorm + qnorm)
+	r := math.Sqrt(bound) + e
+	t := r * r / (1 - gamma) * (1 + 1e-12)
+	if t >= math.MaxFloat32 {
+		return float32(math.Inf(1))
 	}
-	return kept
+	return math.Nextafter32(float32(t), float32(math.Inf(1)))
+}
+
+// filterBelow keeps the ids whose value in out is at most thr. It writes
+// every id and advances only over the kept ones, so the compiler can use a
+// conditional move instead of a branch the data would make unpredictable.
+func filterBelow(ids []uint32, out []float32, thr float32) []uint32 {
+	n := 0
+	out = out[:len(ids)]
+	for i, id := range ids {
+		ids[n] = id
+		if out[i] <= thr {
+			n++
+		}
+	}
+	return ids[:n]
+}
+
+// filterWithin keeps the ids whose value in v lies in [lo, hi], widened by
+// a float32 ulp each way; branch-free like filterBelow.
+func filterWithin(ids []uint32, v []float32, lo, hi float32) []uint32 {
+	lo = math.Nextafter32(lo, float32(math.Inf(-1)))
+	hi = math.Nextafter32(hi, float32(math.Inf(1)))
+	n := 0
+	for _, id := range ids {
+		ids[n] = id
+		x := v[id]
+		if x >= lo && x <= hi {
+			n++
+		}
+	}
+	return ids[:n]
 }
 
 // pooledPass runs the pooled levels for one query over a block, returning
 // the surviving ids.
 func (j *truthJob) pooledPass(w *worker, qi int, ids []uint32, bound float64) []uint32 {
+	// First the cheapest bound of all, ‖x−q‖ ≥ |‖x‖−‖q‖|: keep the rows
+	// whose norm lies within √bound of the query's, widened by the float32
+	// error of the norms (gamma_d of each, relative).
+	qn := j.pooledQ.norm[qi]
+	r := math.Sqrt(bound) + 1.01*float64(j.dim+4)*u*(qn+w.pooled.maxNorm)
+	ids = filterWithin(ids, w.pooled.norms, float32(qn-r), float32(qn+r))
 	for li, l := range j.levels {
 		if len(ids) == 0 {
 			return ids
@@ -175,8 +212,8 @@ func (j *truthJob) pooledPass(w *worker, qi int, ids []uint32, bound float64) []
 		q := j.pooledQ.data[li][qi*l.dim : (qi+1)*l.dim]
 		out := w.out[:len(ids)]
 		distance.L2SquaredBatch(q, w.pooled.data[li], l.dim, ids, out)
-		gamma := float64(l.dim+4) * u
-		ids = filterPooled(ids, out, w.pooled.norm, j.pooledQ.norm[qi], bound, gamma, float64(l.group+2)*u)
+		thr := pooledThreshold(bound, w.pooled.maxNorm, j.pooledQ.norm[qi], float64(l.dim+4)*u, float64(l.group+2)*u)
+		ids = filterBelow(ids, out, thr)
 	}
 	return ids
 }

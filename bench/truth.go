@@ -432,8 +432,17 @@ func (j *truthJob) scanBlock(w *worker, q0, q1, b0, b1 int) {
 				break
 			}
 		}
+		// Most survivors of the bounds still lose to the heap: test against
+		// the keep bound, recomputed only when the heap changes, before
+		// paying for an offer.
+		keep := top.keepBound()
 		for _, id := range ids {
-			top.offer(cand{d: part[id], id: int32(b0) + int32(id)})
+			d := part[id]
+			if top.full() && !(float64(d) <= keep) && d == d {
+				continue
+			}
+			top.offer(cand{d: d, id: int32(b0) + int32(id)})
+			keep = top.keepBound()
 		}
 		if top.full() {
 			b := top.keepBound()
