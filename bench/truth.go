@@ -76,10 +76,11 @@ const defaultMaxTies = 1000
 // rows, so the base streams from memory once per batch of queries while the
 // block and the queries stay in cache. The float32 SIMD batch kernels of
 // package distance compute the distances. And most distances are never
-// computed in full: for L2, distances between vectors pooled 16 and 4
-// components at a time are lower bounds that rule out most of the base for a
-// sixteenth and a quarter of the cost; for L1, a distance is abandoned as soon
-// as a partial sum exceeds the current k-th distance.
+// computed in full: for L2, the difference of norms and then distances
+// between vectors pooled 16 and 4 components at a time are lower bounds that
+// rule out most of the base for a sixteenth and a quarter of the cost; for
+// L1, a distance is abandoned as soon as a partial sum exceeds the current
+// k-th distance.
 //
 // The float32 kernels only select candidates: every candidate within their
 // rounding error of the k-th distance is kept, and the final order comes from
