@@ -163,7 +163,7 @@ type truthJob struct {
 
 	segs   []int   // segment boundaries for early abandoning: 0, ..., dim
 	relEps float64 // L2, L1: a candidate may be in the top k if d ≤ T·(1+relEps)
-	absEps []float64
+	absEps []float64 // IP, cosine: keep d ≤ T + absEps[q], the rounding error of dot products
 
 	levels   []poolLevel // L2: pooled lower-bound resolutions
 	pooledQ  pooledQueries
