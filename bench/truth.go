@@ -161,8 +161,8 @@ type truthJob struct {
 	progress      func(done, total int64)
 	opts          GroundTruthOptions
 
-	segs   []int   // segment boundaries for early abandoning: 0, ..., dim
-	relEps float64 // L2, L1: a candidate may be in the top k if d ≤ T·(1+relEps)
+	segs   []int     // segment boundaries for early abandoning: 0, ..., dim
+	relEps float64   // L2, L1: a candidate may be in the top k if d ≤ T·(1+relEps)
 	absEps []float64 // IP, cosine: keep d ≤ T + absEps[q], the rounding error of dot products
 
 	levels   []poolLevel // L2: pooled lower-bound resolutions
