@@ -12,7 +12,9 @@ import (
 //
 // on a table with an HNSW index, for Plan. Table statistics are what
 // pg_class holds right after CREATE INDEX on a loaded table (or after
-// ANALYZE).
+// ANALYZE). The index's own tuple count does not enter: for an index without
+// a WHERE clause the planner takes the table's row estimate as the index's
+// (so rows an index skips, NULLs and zero vectors under cosine, still count).
 type PlanSpec struct {
 	// Settings supplies hnsw.ef_search and the planner's cost settings;
 	// nil means the defaults.
@@ -22,10 +24,6 @@ type PlanSpec struct {
 	// HeapPages is the table's size in pages (relpages); see
 	// EstimateHeapPages. TOAST pages are not part of it.
 	HeapPages float64
-	// IndexTuples is the index's reltuples: the indexed rows (rows that are
-	// NULL, or zero vectors under a cosine class, are not indexed) until the
-	// next ANALYZE sets it to Rows. 0 means Rows.
-	IndexTuples float64
 	// IndexPages is the index size in pages, metapage included (IndexSize).
 	IndexPages float64
 	// M is the index's m.
@@ -85,10 +83,8 @@ func Plan(spec PlanSpec) (Explain, error) {
 		return Explain{}, errors.New("pgcompat: hnsw.ef_search must be at least 1")
 	}
 	rows := clampRowEst(spec.Rows)
-	T := spec.IndexTuples
-	if T <= 0 {
-		T = spec.Rows
-	}
+	// IndexOptInfo.tuples is the table's estimate for a non-partial index.
+	T := spec.Rows
 	P := spec.IndexPages
 	rpc, spc := s.RandomPageCost, s.SeqPageCost
 	opCost := s.CPUOperatorCost
@@ -143,20 +139,79 @@ func Plan(spec PlanSpec) (Explain, error) {
 		ex.IndexLimit = limitCost(idx, rows, float64(spec.Limit))
 		ex.SortLimit = limitCost(sort, rows, float64(spec.Limit))
 	}
-	ex.UseIndex = choosePath(s, ex)
+	ex.UseIndex = choosePath(s, ex, spec.Limit > 0)
 	return ex, nil
 }
 
-// choosePath compares the two plans as the planner does: enable_* switches
-// first (a disabled plan loses to an enabled one), then the total cost of
-// the Limit node.
-func choosePath(s *Settings, ex Explain) bool {
+// choosePath reproduces how the planner keeps and picks paths. add_path
+// first compares the two ordered paths (Index Scan; Seq Scan + Sort) with a
+// 1% fuzz, considering startup cost when there is a LIMIT: a path worse on
+// both counts is dropped, and when the totals are within 1% the better
+// startup wins. The survivors get their Limit node and are compared the same
+// way; the cheapest remaining total wins. Disabled plans (enable_* = off)
+// lose to enabled ones first.
+func choosePath(s *Settings, ex Explain, hasLimit bool) bool {
 	idxDisabled := !s.EnableIndexScan
 	sortDisabled := !s.EnableSeqScan || !s.EnableSort
 	if idxDisabled != sortDisabled {
 		return sortDisabled
 	}
+	// With a LIMIT the planner's tuple fraction is positive, and paths
+	// are compared on startup cost as well.
+	consider := hasLimit
+	keepIdx, keepSort := survivors(ex.IndexScan, ex.SeqScanSort, consider)
+	if keepIdx && keepSort {
+		keepIdx, keepSort = survivors(ex.IndexLimit, ex.SortLimit, consider)
+	}
+	switch {
+	case keepIdx && !keepSort:
+		return true
+	case keepSort && !keepIdx:
+		return false
+	}
 	return ex.IndexLimit.Total < ex.SortLimit.Total
+}
+
+// survivors is add_path's verdict on two paths with the same ordering and
+// row count: which of them it keeps.
+func survivors(a, b PathCost, considerStartup bool) (keepA, keepB bool) {
+	switch compareCostsFuzzily(a, b, 1.01, considerStartup) {
+	case 1:
+		return true, false
+	case 2:
+		return false, true
+	case 0:
+		// Fuzzily equal: keep one, by a near-exact comparison.
+		if compareCostsFuzzily(a, b, 1.0000000001, considerStartup) == 2 {
+			return false, true
+		}
+		return true, false
+	}
+	return true, true
+}
+
+// compareCostsFuzzily is compare_path_costs_fuzzily: 1 if a is better, 2
+// if b is, 0 if they are the same, −1 if each is better on one count.
+func compareCostsFuzzily(a, b PathCost, fuzz float64, considerStartup bool) int {
+	if a.Total > b.Total*fuzz {
+		if considerStartup && b.Startup > a.Startup*fuzz {
+			return -1
+		}
+		return 2
+	}
+	if b.Total > a.Total*fuzz {
+		if considerStartup && a.Startup > b.Startup*fuzz {
+			return -1
+		}
+		return 1
+	}
+	if a.Startup > b.Startup*fuzz {
+		return 2
+	}
+	if b.Startup > a.Startup*fuzz {
+		return 1
+	}
+	return 0
 }
 
 // limitCost is the Limit node over a path returning rows rows.
