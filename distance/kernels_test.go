@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -324,5 +325,47 @@ func TestPackageFunctionsUseActiveTier(t *testing.T) {
 		c.pkg(a, arena, 777, ids, got)
 		c.tier(a, arena, 777, ids, want)
 		assert.Equal(t, fmt.Sprint(want), fmt.Sprint(got))
+	}
+}
+
+// TestConcurrentUse runs every tier's kernels from several goroutines at
+// once on shared inputs: the kernels keep no state, so under -race this must
+// be clean and every goroutine must see the same results.
+func TestConcurrentUse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const dim, nvec = 300, 40
+	a, b := randomFloats(rng, dim), randomFloats(rng, dim)
+	w, x := randomWords(rng, 20), randomWords(rng, 20)
+	arena := randomFloats(rng, dim*nvec)
+	ids := make([]uint32, nvec)
+	for i := range ids {
+		ids[i] = uint32(i)
+	}
+	for _, k := range allTiers(t) {
+		want := []float64{float64(k.Dot(a, b)), float64(k.L2Squared(a, b)), float64(k.L1(a, b)),
+			float64(k.Cosine(a, b)), float64(k.Hamming(w, x)), k.Jaccard(w, x)}
+		wantBatch := make([]float32, nvec)
+		k.L2SquaredBatch(a, arena, dim, ids, wantBatch)
+		errs := make(chan string, 8)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				out := make([]float32, nvec)
+				for range 200 {
+					got := []float64{float64(k.Dot(a, b)), float64(k.L2Squared(a, b)), float64(k.L1(a, b)),
+						float64(k.Cosine(a, b)), float64(k.Hamming(w, x)), k.Jaccard(w, x)}
+					k.L2SquaredBatch(a, arena, dim, ids, out)
+					if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(out) != fmt.Sprint(wantBatch) {
+						errs <- fmt.Sprintf("%s: results changed under concurrency", k.ISA)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
 	}
 }
