@@ -14,7 +14,7 @@ type BatchOptions struct {
 	Workers int
 	// Progress, when set, is called with the number of vectors inserted
 	// so far and the total: about every 1% of the batch and once at the
-	// end. Calls never overlap.
+	// end. Calls never overlap and the count never goes down.
 	Progress func(done, total int)
 }
 
@@ -77,8 +77,17 @@ func (ix *Index) AddBatch(ctx context.Context, keys []uint64, vecs [][]float32, 
 		firstErr error
 		errOnce  sync.Once
 		progMu   sync.Mutex
+		reported int64
 		wg       sync.WaitGroup
 	)
+	report := func() {
+		progMu.Lock()
+		if d := done.Load(); d > reported {
+			reported = d
+			opts.Progress(int(d), n)
+		}
+		progMu.Unlock()
+	}
 	inserted := make([]bool, n)
 	step := int64(max(1, n/100))
 	for range workers {
@@ -108,25 +117,30 @@ func (ix *Index) AddBatch(ctx context.Context, keys []uint64, vecs [][]float32, 
 					return
 				}
 				inserted[i] = true
-				if d := done.Add(1); opts.Progress != nil && (d%step == 0 || d == int64(n)) {
-					progMu.Lock()
-					opts.Progress(int(d), n)
-					progMu.Unlock()
+				if d := done.Add(1); opts.Progress != nil && d%step == 0 {
+					report()
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	if opts.Progress != nil {
+		report()
+	}
+	ix.keyMu.Lock()
 	if firstErr != nil {
 		// Release the reservations of the keys no worker reached.
-		ix.keyMu.Lock()
 		for i, k := range keys {
 			if !inserted[i] {
 				delete(ix.pending, k)
 			}
 		}
-		ix.keyMu.Unlock()
 	}
+	if len(ix.pending) == 0 {
+		// A Go map keeps its buckets when emptied: drop the batch's.
+		ix.pending = map[uint64]struct{}{}
+	}
+	ix.keyMu.Unlock()
 	return firstErr
 }
 

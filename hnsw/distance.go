@@ -157,15 +157,20 @@ func (ix *Index) distBatch(st *searchState, l *layout, q []float32, ids []uint32
 	loc := st.loc[:n]
 	chunks := l.chunks
 	for i := 0; i < n; {
-		s := chunks[ids[i]>>chunkShift]
+		c := ids[i] >> chunkShift
+		if c >= uint32(len(chunks)) {
+			// Published after l was loaded: continue with the latest.
+			chunks = l.latest.Load().chunks
+		}
+		s := chunks[c]
 		base := s.base
 		j := i
 		for ; j < n; j++ {
-			id := ids[j]
-			if chunks[id>>chunkShift] != s {
+			c := ids[j] >> chunkShift
+			if c >= uint32(len(chunks)) || chunks[c] != s {
 				break
 			}
-			loc[j] = id - base
+			loc[j] = ids[j] - base
 		}
 		ix.kernelRun(st, s, q, loc[i:j], out[i:j])
 		i = j

@@ -119,7 +119,7 @@ func newIndex(cfg Config) *Index {
 	}
 	ix.rng = rand.New(ix.pcg)
 	ix.kern, ix.negate = chooseKernel(cfg)
-	ix.lay.Store(&layout{})
+	ix.lay.Store(&layout{latest: &ix.lay})
 	ix.pool.New = func() any { return new(searchState) }
 	return ix
 }

@@ -82,10 +82,34 @@ type layout struct {
 	chunks   []*segment // id>>chunkShift → segment
 	capacity uint32     // ids below this have storage
 	upper    [][]uint32 // side arena chunks, upperChunkBlocks·M words each
+	// latest is the index's current layout. A reader holding an older
+	// layout can meet an id or upper block published after it (by a
+	// concurrent insert that grew the index); it then continues with the
+	// latest one, which an atomic load orders after that publication.
+	latest *atomic.Pointer[layout]
 }
 
 // seg returns the segment that holds id; id must be below capacity.
-func (l *layout) seg(id uint32) *segment { return l.chunks[id>>chunkShift] }
+func (l *layout) seg(id uint32) *segment {
+	if c := id >> chunkShift; c < uint32(len(l.chunks)) {
+		return l.chunks[c]
+	}
+	if nl := l.latest.Load(); nl != l {
+		return nl.seg(id)
+	}
+	panic("hnsw: internal error: node id beyond the index")
+}
+
+// upperChunk returns side-arena chunk c.
+func (l *layout) upperChunk(c uint32) []uint32 {
+	if c < uint32(len(l.upper)) {
+		return l.upper[c]
+	}
+	if nl := l.latest.Load(); nl != l {
+		return nl.upperChunk(c)
+	}
+	panic("hnsw: internal error: upper block beyond the index")
+}
 
 // header packs flags, level and upper block into a node's header word.
 func header(level int, upper uint32) uint32 {
@@ -111,7 +135,7 @@ func (ix *Index) headerOf(l *layout, id uint32) uint32 {
 // upperList returns the M slots of layer lc ≥ 1 of a node whose header is h.
 func (ix *Index) upperList(l *layout, h uint32, lc int) []uint32 {
 	b := headerUpper(h) + uint32(lc-1)
-	c := l.upper[b>>upperChunkShift]
+	c := l.upperChunk(b >> upperChunkShift)
 	o := int(b&(upperChunkBlocks-1)) * ix.m
 	return c[o : o+ix.m : o+ix.m]
 }
@@ -207,6 +231,7 @@ func (ix *Index) growLocked(hi uint32, need int) error {
 		chunks:   make([]*segment, (uint64(l.capacity)+want)>>chunkShift),
 		capacity: l.capacity + s.n,
 		upper:    l.upper,
+		latest:   &ix.lay,
 	}
 	copy(nl.chunks, l.chunks)
 	for c := l.capacity >> chunkShift; c < nl.capacity>>chunkShift; c++ {

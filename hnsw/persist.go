@@ -389,7 +389,9 @@ func (ix *Index) adopt(src *Index) {
 	ix.cfg, ix.dim, ix.m, ix.m0 = src.cfg, src.dim, src.m, src.m0
 	ix.linkStride, ix.maxLevel, ix.ml = src.linkStride, src.maxLevel, src.ml
 	ix.kern, ix.negate = src.kern, src.negate
-	ix.lay.Store(src.lay.Load())
+	nl := *src.lay.Load()
+	nl.latest = &ix.lay
+	ix.lay.Store(&nl)
 	ix.hi, ix.freeIDs, ix.freeSet = src.hi, src.freeIDs, src.freeSet
 	ix.upperNext, ix.upperFree = src.upperNext, src.upperFree
 	ix.entry.Store(src.entry.Load())
@@ -631,6 +633,7 @@ func (ix *Index) growLockedExact(n int) error {
 		chunks:   make([]*segment, (uint64(l.capacity)+want)>>chunkShift),
 		capacity: l.capacity + uint32(want),
 		upper:    l.upper,
+		latest:   &ix.lay,
 	}
 	copy(nl.chunks, l.chunks)
 	for c := l.capacity >> chunkShift; c < nl.capacity>>chunkShift; c++ {
@@ -676,6 +679,9 @@ func (ix *Index) validateLoaded(h *fileHeader) error {
 				return corruptf("node %d layer %d: %v", id, lc, err)
 			}
 		}
+		if ix.isFreeLocked(id) && (hd != flagDeleted || loadSlot(&rec[1]) != noNode) {
+			return corruptf("node %d: free slot is not empty", id)
+		}
 		multi := hd&flagMulti != 0
 		if multi != (len(ix.extraKeys[id]) > 0) {
 			return corruptf("node %d: merged-key flag disagrees with the key list", id)
@@ -689,6 +695,7 @@ func (ix *Index) validateLoaded(h *fileHeader) error {
 			}
 			if !ix.isFreeLocked(id) {
 				deleted++
+				ix.levelCounts[level].Add(1)
 			}
 			continue
 		}
@@ -714,6 +721,23 @@ func (ix *Index) validateLoaded(h *fileHeader) error {
 			return corruptf("key %d appears twice", k)
 		}
 		ix.insertKeyLocked(k, id)
+	}
+	// Second pass, now that every header is known: a list on layer lc
+	// names only nodes that have that layer, and no list names a free slot.
+	for id := uint32(0); id < hi; id++ {
+		level := ix.levelOf(l, id)
+		for lc := 0; lc <= level; lc++ {
+			slots := ix.list(l, id, lc)
+			for i := range slots {
+				n := loadSlot(&slots[i])
+				if n == noNode {
+					break
+				}
+				if ix.isFreeLocked(n) || ix.levelOf(l, n) < lc {
+					return corruptf("node %d layer %d: bad neighbour %d", id, lc, n)
+				}
+			}
+		}
 	}
 	for id := range ix.extraKeys {
 		if ix.headerOf(l, id)&flagMulti == 0 {

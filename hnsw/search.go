@@ -86,7 +86,7 @@ type SearchStats struct {
 // Search returns the k nearest keys to q, nearest first, using the index's
 // default options. See SearchWith.
 func (ix *Index) Search(q []float32, k int) ([]Result, error) {
-	res, _, err := ix.AppendSearch(nil, q, k, SearchOptions{})
+	res, _, err := ix.AppendSearch(make([]Result, 0, min(max(k, 0), 1024)), q, k, SearchOptions{})
 	return res, err
 }
 
@@ -94,7 +94,7 @@ func (ix *Index) Search(q []float32, k int) ([]Result, error) {
 // first, and what the search cost. Errors: *DimensionError, *NotFiniteError,
 // ErrZeroVector (Cosine), *ConfigError for out-of-range k or options.
 func (ix *Index) SearchWith(q []float32, k int, opts SearchOptions) ([]Result, SearchStats, error) {
-	return ix.AppendSearch(nil, q, k, opts)
+	return ix.AppendSearch(make([]Result, 0, min(max(k, 0), 1024)), q, k, opts)
 }
 
 // AppendSearch is SearchWith that appends the results to dst. With a dst of
