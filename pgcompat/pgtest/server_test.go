@@ -1,6 +1,7 @@
 package pgtest_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -93,6 +94,7 @@ func TestEveryQueryExecModeWorks(t *testing.T) {
 	ctx := testContext(t)
 	_, err := setup.Exec(ctx, `CREATE TABLE modes (id int PRIMARY KEY, e vector(3), h halfvec(3))`)
 	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = setup.Exec(context.Background(), "DROP TABLE modes") })
 	for i := range 20 {
 		x := float32(i)
 		_, err := setup.Exec(ctx, "INSERT INTO modes VALUES ($1, $2, $3)",
@@ -152,6 +154,7 @@ func TestBatchesAndPreparedStatements(t *testing.T) {
 	conn := oracle.Server(t).Conn(t)
 	_, err := conn.Exec(ctx, "CREATE TABLE batches (id int PRIMARY KEY, e vector(2))")
 	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = conn.Exec(context.Background(), "DROP TABLE batches") })
 
 	batch := &pgx.Batch{}
 	for i := range 100 {
