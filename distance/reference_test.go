@@ -40,8 +40,10 @@ import (
 // Hamming and Jaccard count bits exactly; every tier must match the reference
 // bit for bit.
 //
-// The bounds are worst cases: on random data the observed errors are two to
-// three orders of magnitude smaller (summation errors grow like √n, not n).
+// The bounds are worst cases, yet not loose for short vectors: over the test
+// data the largest error seen was about 0.4 of the bound (L2Squared, a few
+// elements). For long vectors random rounding errors grow like √n rather than
+// n, and the bound is looser.
 
 const unitRoundoff = 0x1p-24
 
