@@ -114,6 +114,7 @@ type builtIndex struct {
 	sizes     []int // stored value sizes, same order
 	notice    *pgconn.Notice
 	heapPages float64
+	heapUsed  float64 // pages holding rows (COPY extends the heap ahead of need)
 	heapRows  float64
 	idxTuples float64
 	idxPages  float64
@@ -202,6 +203,7 @@ func buildOnOracle(t *testing.T, srv *pgtest.Server, b buildCase, seed uint64) b
 	}
 	require.NoError(t, conn.QueryRow(ctx(t), "SELECT relpages, reltuples FROM pg_class WHERE relname = $1", table).Scan(&out.heapPages, &out.heapRows))
 	require.NoError(t, conn.QueryRow(ctx(t), "SELECT relpages, reltuples FROM pg_class WHERE relname = $1", table+"_idx").Scan(&out.idxPages, &out.idxTuples))
+	require.NoError(t, conn.QueryRow(ctx(t), "SELECT count(DISTINCT (ctid::text::point)[0]) FROM "+table).Scan(&out.heapUsed))
 	if b.typ == "vector" {
 		q, _ := pgcompat.NewVector(vals[len(vals)-1].(pgvector.Vector).Slice())
 		out.query = q.String()
@@ -214,6 +216,7 @@ func TestConformanceIndexModels(t *testing.T) {
 	_ = conn
 	srv := oracle.Server(t)
 	sizeTally := &tally{name: "index size (pg_relation_size vs IndexSize with real levels)"}
+	heapTally := &tally{name: "heap pages holding rows vs EstimateHeapPages"}
 	memTally := &tally{name: "maintenance_work_mem flush point (NOTICE vs BuildMemory)"}
 	planTally := &tally{name: "planner choice (EXPLAIN vs Plan)"}
 	costTally := &tally{name: "planner costs of both plans (EXPLAIN, to its 0.01 rounding)"}
@@ -262,6 +265,11 @@ func TestConformanceIndexModels(t *testing.T) {
 			sizeTally.check(size.Pages == got.pages, "%s: pg_relation_size %d pages, model %d", b.name, got.pages, size.Pages)
 			t.Logf("%s: %d pages (model %d), heap %v pages", b.name, got.pages, size.Pages, got.heapPages)
 
+			if (b.typ == "vector" || b.typ == "halfvec") && !b.onDisk {
+				vs := got.sizes[0]
+				est := pgcompat.EstimateHeapPages(float64(b.n), pgcompat.VectorRowData(4, vs))
+				heapTally.check(est == got.heapUsed, "%s: pages holding rows %v (relpages %v), EstimateHeapPages %v", b.name, got.heapUsed, got.heapPages, est)
+			}
 			if b.plan {
 				comparePlans(t, srv, b, got, planTally, costTally)
 			}
@@ -269,6 +277,7 @@ func TestConformanceIndexModels(t *testing.T) {
 	}
 	sizeTally.report(t)
 	memTally.report(t)
+	heapTally.report(t)
 	planTally.report(t)
 	costTally.report(t)
 }

@@ -302,9 +302,12 @@ func tuplesortMergeOrder(memBytes float64) float64 {
 	return math.Min(math.Max(order, 6), 500)
 }
 
-// EstimateHeapPages estimates the pages of a table of rows rows of
-// tupleData bytes of user data each (columns laid out with their alignment,
-// see VectorRowData), at fillfactor 100.
+// EstimateHeapPages estimates the pages holding a table's rows: rows rows
+// of tupleData bytes of user data each (columns laid out with their
+// alignment, see VectorRowData), packed at fillfactor 100. A table loaded by
+// COPY is larger on disk until VACUUM truncates it, because COPY extends the
+// heap ahead of need (by up to 64 pages at a time); pass pg_class.relpages
+// to Plan when it is known.
 func EstimateHeapPages(rows float64, tupleData int) float64 {
 	if rows <= 0 {
 		return 0
