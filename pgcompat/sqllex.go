@@ -442,9 +442,18 @@ func (l *lexer) number(start int) (token, error) {
 		}
 		e := digitsWith(j, ok)
 		if e == j {
+			// Flex takes the longest match: "0x" alone is an invalid hex
+			// integer, but "0xg" is the integer 0 followed by junk.
 			end := i + 2
 			if end < len(s) && s[end] == '_' {
 				end++
+			}
+			identEnd := i + 1
+			for identEnd < len(s) && isIdentCont(s[identEnd]) {
+				identEnd++
+			}
+			if identEnd > end {
+				return token{}, l.lexError("trailing junk after numeric literal", start, s[start:identEnd])
 			}
 			return token{}, l.lexError("invalid "+name+" integer", start, s[start:end])
 		}
