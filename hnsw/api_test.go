@@ -205,11 +205,11 @@ func TestVectorAndContains(t *testing.T) {
 }
 
 func TestFloat16HalvesVectorMemory(t *testing.T) {
-	base := manifoldVectors(3, 2000, 128)
+	base := manifoldVectors(3, size(2000, 800), 128)
 	f32 := buildIndex(t, Config{Dim: 128}, base)
 	f16 := buildIndex(t, Config{Dim: 128, Storage: Float16}, base)
 	b32, b16 := f32.Stats().BytesUsed, f16.Stats().BytesUsed
-	t.Logf("bytes/vector f32 %.0f f16 %.0f", float64(b32)/2000, float64(b16)/2000)
+	t.Logf("bytes/vector f32 %.0f f16 %.0f", float64(b32)/float64(len(base)), float64(b16)/float64(len(base)))
 	assert.Less(t, float64(b16), 0.65*float64(b32))
 	queries := manifoldVectors(4, 50, 128)
 	r32 := meanRecall(t, f32, base, queries, 10, SearchOptions{})

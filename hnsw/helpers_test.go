@@ -178,3 +178,12 @@ func contextWithCancel(t testing.TB) (context.Context, context.CancelFunc) {
 }
 
 func errCanceled() error { return context.Canceled }
+
+// size returns normal, or short under -short: the race-detector CI run uses
+// -short and must stay within a couple of minutes on two cores.
+func size(normal, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return normal
+}

@@ -20,10 +20,10 @@ func heapInUse() uint64 {
 // TestBytesUsedMatchesHeap checks Stats().BytesUsed against the heap growth
 // measured around a build of 100,000 vectors.
 func TestBytesUsedMatchesHeap(t *testing.T) {
-	n := 100000
-	if testing.Short() {
-		n = 20000
+	if raceEnabled {
+		t.Skip("memory is measured without the race detector")
 	}
+	n := size(100000, 20000)
 	for _, cfg := range []Config{
 		{Dim: 32, M: 8, EfConstruction: 16},
 		{Dim: 32, M: 8, EfConstruction: 16, Storage: Float16},

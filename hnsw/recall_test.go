@@ -9,12 +9,9 @@ import (
 )
 
 func TestRecallAgainstBruteForce(t *testing.T) {
-	n := 4000
-	if testing.Short() {
-		n = 1500
-	}
+	n := size(3000, 600)
 	base := latentVectors(21, n, 48, 14)
-	queries := latentVectors(22, 60, 48, 14)
+	queries := latentVectors(22, size(60, 20), 48, 14)
 	for _, m := range []Metric{L2, InnerProduct, Cosine, L1} {
 		for _, s := range []Storage{Float32, Float16} {
 			for _, h := range []Heuristic{HeuristicKeepPruned, HeuristicHNSWLib} {
@@ -37,7 +34,7 @@ func TestRecallAgainstBruteForce(t *testing.T) {
 }
 
 func TestRecallGrowsWithEf(t *testing.T) {
-	base := manifoldVectors(31, 3000, 32)
+	base := manifoldVectors(31, size(3000, 1000), 32)
 	queries := manifoldVectors(32, 60, 32)
 	ix := buildIndex(t, Config{Dim: 32, M: 8, EfConstruction: 32}, base)
 	prev := 0.0
@@ -56,7 +53,7 @@ func TestRecallGrowsWithEf(t *testing.T) {
 }
 
 func TestResultsSortedAndExactDistances(t *testing.T) {
-	base := manifoldVectors(41, 1000, 16)
+	base := manifoldVectors(41, size(1000, 300), 16)
 	for _, m := range []Metric{L2, InnerProduct, Cosine, L1} {
 		ix := buildIndex(t, Config{Dim: 16, Metric: m}, base)
 		for _, q := range manifoldVectors(42, 10, 16) {
@@ -144,11 +141,11 @@ func TestSeededBuildIsDeterministic(t *testing.T) {
 }
 
 func TestCustomDistance(t *testing.T) {
-	base := manifoldVectors(61, 1500, 24)
+	base := manifoldVectors(61, size(1500, 500), 24)
 	queries := manifoldVectors(62, 30, 24)
 	calls := 0
 	ix := buildIndex(t, Config{Dim: 24, Distance: func(a, b []float32) float32 { calls++; return seqL2(a, b) }}, base)
-	assert.Greater(t, calls, 1500)
+	assert.Greater(t, calls, len(base))
 	assert.Greater(t, meanRecall(t, ix, base, queries, 10, SearchOptions{}), 0.95)
 	f16 := buildIndex(t, Config{Dim: 24, Storage: Float16, Distance: seqL2}, base)
 	assert.Greater(t, meanRecall(t, f16, base, queries, 10, SearchOptions{}), 0.9)

@@ -1,0 +1,157 @@
+package hnsw
+
+import (
+	"context"
+	"fmt"
+)
+
+// VacuumInOrder is Vacuum that visits the nodes in a caller-given order, the
+// order in which pgvector's VACUUM meets its elements: page order. pgcompat
+// keeps a model of pgvector's pages and passes it here, so that a repair
+// sees exactly the graph pgvector's repair of the same element sees.
+//
+// The order decides two things that Vacuum decides by node id:
+//
+//   - the "highest point": the first live node of the highest level in
+//     order. When that node is the entry point, the "fallback" is used
+//     instead: the first live node of the highest level among the others
+//     (pgvector's RemoveHeapTids tracks both in one pass);
+//   - the order in which live nodes are checked and repaired.
+//
+// Ids in order that are not below NodeCount, and repeats, are ignored; live
+// nodes order leaves out are visited after the listed ones, in id order.
+// Everything else is as in Vacuum.
+func (ix *Index) VacuumInOrder(ctx context.Context, order []NodeID) error {
+	ix.vacuumMu.Lock()
+	defer ix.vacuumMu.Unlock()
+	ix.mutMu.RLock()
+	defer ix.mutMu.RUnlock()
+	if ix.nDeleted.Load() == 0 {
+		return nil
+	}
+	ix.allocMu.Lock()
+	hi := ix.hi
+	free := append([]uint64(nil), ix.freeSet...)
+	ix.allocMu.Unlock()
+	isFree := func(id uint32) bool {
+		w := int(id >> 6)
+		return w < len(free) && free[w]&(1<<(id&63)) != 0
+	}
+
+	l := ix.lay.Load()
+	deleting := make([]uint64, (hi+63)/64)
+	nDel := 0
+	for id := uint32(0); id < hi; id++ {
+		if ix.isDeleted(l, id) && !isFree(id) {
+			deleting[id>>6] |= 1 << (id & 63)
+			nDel++
+		}
+	}
+	if nDel == 0 {
+		return nil
+	}
+	v := &vacuum{ix: ix, deleting: deleting, hi: hi}
+	if ix.cfg.Heuristic == HeuristicHNSWLib {
+		v.orphaned = v.outNeighbors(l)
+	}
+	seq := visitOrder(order, hi)
+	st := ix.getState(l)
+	defer ix.putState(st)
+
+	ix.reclaimMu.RLock()
+	err := v.repairGraphInOrder(ctx, st, seq)
+	ix.reclaimMu.RUnlock()
+	if err != nil {
+		return err
+	}
+
+	ix.reclaimMu.Lock()
+	defer ix.reclaimMu.Unlock()
+	v.finish(st)
+	return nil
+}
+
+// visitOrder returns the listed ids below hi without repeats, followed by
+// the ids below hi that order leaves out, ascending.
+func visitOrder(order []NodeID, hi uint32) []uint32 {
+	seen := make([]uint64, (hi+63)/64)
+	seq := make([]uint32, 0, hi)
+	for _, n := range order {
+		id := uint32(n)
+		if id >= hi || seen[id>>6]&(1<<(id&63)) != 0 {
+			continue
+		}
+		seen[id>>6] |= 1 << (id & 63)
+		seq = append(seq, id)
+	}
+	for id := uint32(0); id < hi; id++ {
+		if seen[id>>6]&(1<<(id&63)) == 0 {
+			seq = append(seq, id)
+		}
+	}
+	return seq
+}
+
+// repairGraphInOrder is repairGraph with pgvector's choice of the highest
+// point and its visiting order (see VacuumInOrder).
+func (v *vacuum) repairGraphInOrder(ctx context.Context, st *searchState, seq []uint32) error {
+	ix := v.ix
+	l := ix.lay.Load()
+
+	ix.entryMu.Lock()
+	epID, epLevel, ok := ix.entryPoint()
+	highest, highestLevel := noNode, -1
+	fallback, fallbackLevel := noNode, -1
+	for _, id := range seq {
+		h := ix.headerOf(l, id)
+		if h&flagDeleted != 0 {
+			continue
+		}
+		switch lv := headerLevel(h); {
+		case lv > highestLevel:
+			if highest != noNode {
+				fallback, fallbackLevel = highest, highestLevel
+			}
+			highest, highestLevel = id, lv
+		case lv > fallbackLevel:
+			fallback, fallbackLevel = id, lv
+		}
+	}
+	if ok && highest == epID {
+		highest, highestLevel = fallback, fallbackLevel
+	}
+	if highest != noNode && ok && v.needsRepair(l, highest) {
+		v.repair(st, l, highest, epID, epLevel)
+	}
+	switch {
+	case ok && v.isDeleting(epID):
+		ix.setEntry(highest, highestLevel)
+	case ok && highest != noNode && v.needsRepair(l, epID):
+		v.repair(st, l, epID, highest, highestLevel)
+	}
+	ix.entryMu.Unlock()
+
+	for i, id := range seq {
+		if i&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("hnsw: Vacuum cancelled: %w", err)
+			}
+		}
+		if ix.isDeleted(l, id) || !v.needsRepair(l, id) {
+			continue
+		}
+		epID, epLevel, ok := ix.entryPoint()
+		if !ok || id == epID {
+			continue
+		}
+		v.repair(st, l, id, epID, epLevel)
+		if lv := ix.levelOf(l, id); lv > epLevel {
+			ix.entryMu.Lock()
+			if _, cur, _ := ix.entryPoint(); lv > cur {
+				ix.setEntry(id, lv)
+			}
+			ix.entryMu.Unlock()
+		}
+	}
+	return nil
+}
