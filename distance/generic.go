@@ -70,8 +70,17 @@ func l1Generic(a, b []float32) float32 {
 
 // cosineFinish turns the three sums of a one-pass cosine into a distance the
 // way pgvector does: the similarity in float64, clamped to [−1, 1] (NaN is not
-// clamped), then 1 − similarity.
+// clamped), then 1 − similarity. A zero squared norm gives NaN whatever the
+// dot product: pgvector's 0/0 for a zero vector. The explicit test matters
+// when a vector's squares underflow float32 but its products with the other
+// vector do not: the dot product is then a rounding residue whose value (and
+// whether it is exactly 0, which pgvector's formula would turn into NaN
+// rather than ±1) depends on the summation order, so without the test the
+// tiers would disagree between NaN and 0 or 2.
 func cosineFinish(dot, na, nb float32) float32 {
+	if na == 0 || nb == 0 {
+		return float32(math.NaN())
+	}
 	sim := float64(dot) / math.Sqrt(float64(na)*float64(nb))
 	if sim > 1 {
 		sim = 1

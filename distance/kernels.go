@@ -24,7 +24,8 @@ type Kernels struct {
 	L1 func(a, b []float32) float32
 	// Cosine returns the cosine distance 1 − a·b/(‖a‖‖b‖), computed in one
 	// pass over a·b, ‖a‖² and ‖b‖². The similarity is clamped to [−1, 1];
-	// a zero vector on either side gives NaN, as pgvector does.
+	// a zero vector on either side gives NaN, as pgvector does, and so
+	// does a vector whose squared norm underflows float32 to zero.
 	Cosine func(a, b []float32) float32
 
 	// Hamming returns the number of differing bits, popcount(a xor b).

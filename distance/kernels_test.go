@@ -230,6 +230,17 @@ func TestCosineSpecialCases(t *testing.T) {
 		assert.True(t, math.IsNaN(float64(k.Cosine(v, zero))), "%s v vs zero", k.ISA)
 		assert.True(t, math.IsNaN(float64(k.Cosine(zero, zero))), "%s zero vs zero", k.ISA)
 		assert.True(t, math.IsNaN(float64(k.Cosine(tiny, tiny))), "%s underflowing norms", k.ISA)
+		// Found by FuzzCosine: b's squares underflow but a·b does not, and
+		// its rounding residue depends on the summation order. Every tier
+		// must still say NaN, not 2.
+		a := []float32{6.4096906e-10, 2.4815418e+14, -2.4815418e+14}
+		b := []float32{8.6867505e-30, 7.0533445e-30, 7.0533445e-30}
+		for off := range 4 {
+			buf := make([]float32, 8)
+			copy(buf[off:], b)
+			assert.True(t, math.IsNaN(float64(k.Cosine(a, buf[off:off+3]))), "%s underflowing norm of b, offset %d", k.ISA, off)
+			assert.True(t, math.IsNaN(float64(k.Cosine(buf[off:off+3], a))), "%s underflowing norm of a, offset %d", k.ISA, off)
+		}
 		assert.Equal(t, float32(1), k.Cosine(e1, e2), "%s orthogonal", k.ISA)
 		for _, n := range []int{1, 3, 16, 17, 64, 100} {
 			same := k.Cosine(v[:n], v[:n])
