@@ -28,7 +28,11 @@
 // The tiers add in different orders (the generic tier keeps four partial sums,
 // the SIMD tiers one per vector lane, with fused multiply-adds), so their
 // float32 results may differ in the last bits; each is within the classical
-// summation bound of the exact result. With u = 2⁻²⁴, γ(k) = k·u/(1 − k·u)
+// summation bound of the exact result. The SIMD tiers also start with a short
+// block that brings b to a 32- or 64-byte boundary (a vector load that
+// straddles cache lines costs almost twice as much), so there the grouping,
+// and the last bits, depend on b's address modulo 64 as well. A given tier
+// is deterministic for the same values at the same alignment. With u = 2⁻²⁴, γ(k) = k·u/(1 − k·u)
 // and the terms tᵢ = aᵢbᵢ (Dot), (aᵢ − bᵢ)² (L2Squared) or |aᵢ − bᵢ| (L1):
 //
 //	|result − exact| ≤ γ(n+3)·Σ|tᵢ| + n·2⁻¹⁴⁹
