@@ -49,7 +49,7 @@ const (
 	// sentinel encodings.
 	maxNodes = 1<<31 - 1
 
-	chunkShift = 8 // nodes are mapped to segments in chunks of 256
+	chunkShift = 6 // nodes are mapped to segments in chunks of 64
 	chunkNodes = 1 << chunkShift
 
 	flagDeleted uint32 = 1 << 31
@@ -58,7 +58,7 @@ const (
 	levelBits   uint32 = 0x3f
 	upperMask   uint32 = 1<<24 - 1
 
-	upperChunkShift  = 10 // upper blocks per side-arena chunk: 1024
+	upperChunkShift  = 8 // upper blocks per side-arena chunk: 256
 	upperChunkBlocks = 1 << upperChunkShift
 	maxUpperBlocks   = 1 << 24
 )

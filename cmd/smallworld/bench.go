@@ -9,6 +9,7 @@ import (
 func runBench(ctx context.Context, e env, args []string) error {
 	subs := map[string]func(context.Context, env, []string) error{
 		"kernels": runBenchKernels,
+		"ann":     runBenchANN,
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprintln(e.stderr, "Usage: smallworld bench kernels [flags]   distance-kernel speed per tier")
