@@ -2,8 +2,10 @@ package pgcompat
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -186,4 +188,48 @@ func TestGenerationContextSizes(t *testing.T) {
 	before = g.free
 	g.element(0, 16, VectorValueSize(768))
 	assert.Equal(t, 3768, before-g.free)
+}
+
+// FuzzCStrtof compares strtof's value for decimal and hex tokens with an
+// independent correctly rounded conversion through math/big.
+func FuzzCStrtof(f *testing.F) {
+	for _, s := range []string{"1.5", "-0x1.8p3", "1e-45", "7e-46", "3.4028235e38", "0x1p-149", ".5e-3x", "inf", "1e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, end, erange := cStrtof(s)
+		if end == 0 {
+			return
+		}
+		tok := s[:end]
+		r := scanCFloat(s[skipSpace(s, 0):])
+		if r.form != formDecimal && r.form != formHex {
+			return
+		}
+		body := tok[skipSpace(tok, 0):]
+		if r.form == formHex {
+			exp := r.hexExp
+			if exp == "" {
+				exp = "0"
+			}
+			if len(exp) > 6 || len(r.hexMant) > 40 {
+				return // keep big.Float's work bounded
+			}
+			sign := ""
+			if r.neg {
+				sign = "-"
+			}
+			body = sign + "0x" + r.hexMant + "p" + exp
+		} else if len(body) > 60 || strings.ContainsAny(body, "eE") && len(body)-strings.IndexAny(body, "eE") > 6 {
+			return // huge exponents overflow math/big's parser
+		}
+		x, _, err := big.ParseFloat(body, 0, 2000, big.ToNearestEven)
+		if err != nil {
+			t.Fatalf("%q: math/big cannot read %q: %v", s, body, err)
+		}
+		want, _ := x.Float32()
+		if math.IsInf(float64(want), 0) && !math.IsInf(float64(v), 0) || !math.IsInf(float64(want), 0) && math.Float32bits(want) != math.Float32bits(v) {
+			t.Fatalf("%q: strtof %v (erange %v), math/big %v", s, v, erange, want)
+		}
+	})
 }
