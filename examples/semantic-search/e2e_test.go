@@ -54,7 +54,9 @@ func startServer(t *testing.T, args ...string) *server {
 	logs := &syncBuffer{}
 	addrc := make(chan net.Addr, 1)
 	errc := make(chan error, 1)
-	go func() { errc <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), logs, func(a net.Addr) { addrc <- a }) }()
+	go func() {
+		errc <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), logs, func(a net.Addr) { addrc <- a })
+	}()
 	select {
 	case a := <-addrc:
 		var once sync.Once
