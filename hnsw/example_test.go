@@ -148,18 +148,18 @@ func ExampleIndex_SearchIter() {
 	_ = ix.AddBatch(context.Background(), keys, vecs, hnsw.BatchOptions{})
 	// Nearest first, as far as the loop goes: a LIMIT in the caller's hands.
 	n := 0
-	for r, err := range ix.SearchIter([]float32{5, 5}, hnsw.SearchOptions{Iterative: hnsw.IterativeStrict}) {
+	for r, err := range ix.SearchIter([]float32{5, 5.3}, hnsw.SearchOptions{Iterative: hnsw.IterativeStrict}) {
 		if err != nil {
 			panic(err)
 		}
-		fmt.Printf("%d %.0f\n", r.Key, r.Distance)
+		fmt.Printf("%d %.1f\n", r.Key, r.Distance)
 		if n++; n == 2 {
 			break
 		}
 	}
 	// Output:
-	// 55 0
-	// 45 1
+	// 55 0.3
+	// 65 0.7
 }
 
 func ExampleNew() {
