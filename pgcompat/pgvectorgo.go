@@ -34,10 +34,12 @@ func SparseVecFromPgvector(v pgvector.SparseVector) (SparseVec, error) {
 // ToPgvector converts v to a pgvector-go sparse vector.
 func (v SparseVec) ToPgvector() pgvector.SparseVector {
 	var out pgvector.SparseVector
+	if v.dim == 0 {
+		return out // the zero SparseVec
+	}
 	// Going through the binary format keeps the indices and values exactly
 	// and avoids NewSparseVectorFromMap, which panics on bad input. v is
-	// valid by construction, so decoding cannot fail; the zero SparseVec
-	// (no dimensions) decodes as pgvector-go's zero value.
+	// valid by construction, so decoding cannot fail.
 	b, _ := v.MarshalBinary()
 	if err := out.DecodeBinary(b); err != nil {
 		return pgvector.SparseVector{}
