@@ -48,6 +48,7 @@
 	NEGQ    AX; \
 	ANDQ    $31, AX; \
 	SHRQ    $2, AX; \
+	JEQ     aligned; \
 	CMPQ    AX, CX; \
 	CMOVQGT CX, AX; \
 	SUBQ    AX, CX; \
