@@ -153,6 +153,27 @@ func growU32(b []uint32, n int) []uint32 {
 func (ix *Index) distBatch(st *searchState, l *layout, q []float32, ids []uint32, out []float32) {
 	n := len(ids)
 	out = out[:n]
+	if len(l.segs) == 1 {
+		// One segment starting at id 0: the ids are its local ids, unless
+		// one was published after l was loaded.
+		s := l.segs[0]
+		fits := true
+		for _, id := range ids {
+			if id >= s.n {
+				fits = false
+				break
+			}
+		}
+		if fits {
+			ix.kernelRun(st, s, q, ids, out)
+			if ix.negate {
+				for i := range out {
+					out[i] = -out[i]
+				}
+			}
+			return
+		}
+	}
 	st.loc = growU32(st.loc, n)
 	loc := st.loc[:n]
 	chunks := l.chunks
