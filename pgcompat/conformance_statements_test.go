@@ -51,6 +51,9 @@ func settingCases() []string {
 		"SET /* c */ hnsw.ef_search = 21", "SET hnsw.ef_search = 1e-", "SET hnsw.ef_search = 0x_10", "SET hnsw.ef_search = 1__0",
 		"SET hnsw.ef_search = 1_", "SET hnsw.ef_search == 5", "SET hnsw.ef_search =-5", "SET hnsw.ef_search = .5e1", "SET foo.bar = 'x'",
 		"RESET foo.bar", "SET myapp.1x = 1", "SET work_mem TO '2MB'", "set Hnsw.Ef_Search = 25", "SET enable_seqscan = on",
+		"SET hnsw.ef_search = 0xg", "SET hnsw.ef_search = 0b2", "SET hnsw.ef_search = 0o9", "SET hnsw.ef_search = 0x_1",
+		"SET hnsw.ef_search = 1.5.5", "SET hnsw.ef_search = 0b_", "SET hnsw.ef_search = '0x10'", "SET hnsw.ef_search = ' 0x'",
+		"SET hnsw.ef_search = E'12\\n'", "SET hnsw.ef_search = U&'12'", "SET hnsw.ef_search = U&'\\0031\\0032'", "SET hnsw.ef_search = U&'\\00'", "SET hnsw.ef_search = $a$12$a$", "SET hnsw.ef_search = 12::int",
 	)
 	return c
 }

@@ -183,6 +183,28 @@ tokenStart:
 		return l.quoted(start, start+1, false)
 	case (c == 'e' || c == 'E') && start+1 < len(s) && s[start+1] == '\'':
 		return l.quoted(start, start+2, true)
+	case (c == 'u' || c == 'U') && start+2 < len(s) && s[start+1] == '&' && s[start+2] == '\'':
+		t, err := l.quoted(start, start+3, false)
+		if err != nil {
+			return t, err
+		}
+		v, bad := unicodeUnescape(t.val)
+		if bad >= 0 {
+			// Point at the escape: skip "U&'" and count a doubled quote
+			// before it as the two characters it is in the source.
+			off, k := start+3, 0
+			for k < bad && off < len(s) {
+				if s[off] == '\'' {
+					off++
+				}
+				off++
+				k++
+			}
+			return token{}, &Error{Code: SyntaxError, Message: "invalid Unicode escape",
+				Hint: "Unicode escapes must be \\XXXX or \\+XXXXXX.", Position: charPos(s, off)}
+		}
+		t.val = v
+		return t, nil
 	case c == '"':
 		return l.quotedIdent(start)
 	case c == '$' && start+1 < len(s) && isDigit(s[start+1]):
@@ -343,6 +365,40 @@ func (l *lexer) quoted(start, body int, escapes bool) (token, error) {
 	}
 	l.pos = i
 	return token{kind: tkString, text: s[start:i], val: b.String(), pos: start}, nil
+}
+
+// unicodeUnescape decodes the escapes of a U&'…' string with the default
+// escape character: \\, \XXXX and \+XXXXXX. It returns the byte index of
+// a malformed escape, or −1.
+func unicodeUnescape(s string) (string, int) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			b.WriteByte(s[i])
+			continue
+		}
+		n := 4
+		j := i + 1
+		switch {
+		case j < len(s) && s[j] == '\\':
+			b.WriteByte('\\')
+			i = j
+			continue
+		case j < len(s) && s[j] == '+':
+			n = 6
+			j++
+		}
+		if j+n > len(s) {
+			return "", i
+		}
+		v, err := strconv.ParseUint(s[j:j+n], 16, 32)
+		if err != nil || v > utf8.MaxRune || v == 0 {
+			return "", i
+		}
+		b.WriteRune(rune(v))
+		i = j + n - 1
+	}
+	return b.String(), -1
 }
 
 // quotedIdent scans a "quoted identifier".
