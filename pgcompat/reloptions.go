@@ -2,17 +2,18 @@ package pgcompat
 
 import "fmt"
 
-// Defaults and ranges of the HNSW index options (reloptions).
+// Defaults and ranges of the HNSW index options (reloptions) and of
+// hnsw.ef_search.
 const (
-	DefaultM              = 16
-	MinM                  = 2
-	MaxM                  = 100
-	DefaultEfConstruction = 64
-	MinEfConstruction     = 4
-	MaxEfConstruction     = 1000
-	DefaultEfSearch       = 40
-	MinEfSearch           = 1
-	MaxEfSearch           = 1000
+	DefaultM              = 16   // m when WITH does not set it
+	MinM                  = 2    // smallest m
+	MaxM                  = 100  // largest m
+	DefaultEfConstruction = 64   // ef_construction when WITH does not set it
+	MinEfConstruction     = 4    // smallest ef_construction
+	MaxEfConstruction     = 1000 // largest ef_construction
+	DefaultEfSearch       = 40   // hnsw.ef_search's default
+	MinEfSearch           = 1    // smallest hnsw.ef_search
+	MaxEfSearch           = 1000 // largest hnsw.ef_search
 )
 
 // HNSWOptions are the options of an HNSW index: WITH (m = …, ef_construction = …).
