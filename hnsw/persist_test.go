@@ -76,6 +76,7 @@ func TestWriteToReadFromRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, int64(buf.Len()), n)
 		data := buf.Bytes()
+		require.Equal(t, int64(len(data)), ix.Stats().FileBytes)
 
 		loaded, err := Load(bytes.NewReader(data))
 		require.NoError(t, err)

@@ -25,6 +25,9 @@ type Stats struct {
 	// lists, keys, upper layers and the key table (not the pooled
 	// per-search scratch, which the runtime may drop at any GC).
 	BytesUsed int64
+	// FileBytes is the size WriteTo would write now: the node rows, upper
+	// blocks and bookkeeping, without the key table, which loading rebuilds.
+	FileBytes int64
 	// DistanceEvaluations counts every distance computed since the index
 	// was created or loaded: searches, inserts and repairs.
 	DistanceEvaluations uint64
@@ -57,11 +60,16 @@ func (ix *Index) Stats() Stats {
 	s.FreeSlots = len(ix.freeIDs)
 	s.Capacity = int(ix.lay.Load().capacity)
 	fixed := int64(cap(ix.freeIDs))*4 + int64(cap(ix.freeSet))*8
+	runs := 0
 	for _, f := range ix.upperFree {
 		fixed += int64(cap(f)) * 4
+		runs += len(f)
 	}
+	s.FileBytes = fileHeaderSize + int64(ix.hi)*int64(rowSize(ix.cfg)) + int64(ix.upperNext)*int64(ix.m)*4 +
+		int64(len(ix.freeIDs))*4 + int64(runs)*8 + pcgStateSize + 16
 	ix.allocMu.Unlock()
 	ix.keyMu.RLock()
+	s.FileBytes += int64(len(ix.extraKeyNode)) * 12
 	// Merged keys: a map entry per extra key (≈ 16 B of key and value plus
 	// the map's per-slot overhead) and a slice per merged node.
 	merged := int64(len(ix.extraKeyNode))*24 + int64(len(ix.extraKeys))*48

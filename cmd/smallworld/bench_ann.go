@@ -65,6 +65,8 @@ type annBenchSummary struct {
 	DistPerInsert    float64       `json:"dist_per_insert"`
 	IndexBytes       int64         `json:"index_bytes"`
 	BytesPerVector   float64       `json:"bytes_per_vector"`
+	FileBytes        int64         `json:"file_bytes"`
+	FileBytesPerVec  float64       `json:"file_bytes_per_vector"`
 	Clock            string        `json:"qps_clock"`
 	Results          []annEfResult `json:"results"`
 }
@@ -110,6 +112,8 @@ func runBenchANN(ctx context.Context, e env, args []string) error {
 	sum.DistPerInsert = float64(st.DistanceEvaluations) / float64(base.Len())
 	sum.IndexBytes = st.BytesUsed
 	sum.BytesPerVector = bench.BytesPerVector(st.BytesUsed, base.Len())
+	sum.FileBytes = st.FileBytes
+	sum.FileBytesPerVec = bench.BytesPerVector(st.FileBytes, base.Len())
 
 	clock, clockName := newBenchClock()
 	sum.Clock = clockName
@@ -375,7 +379,8 @@ func printANNTable(e env, s *annBenchSummary) error {
 	if s.BuildCPUSeconds > 0 {
 		fmt.Fprintf(e.stdout, "; %.0f vectors/s of thread CPU time", float64(s.BaseRows)/s.BuildCPUSeconds)
 	}
-	fmt.Fprintf(e.stdout, "), %.0f distances per insert, %.1f bytes/vector\n", s.DistPerInsert, s.BytesPerVector)
+	fmt.Fprintf(e.stdout, "), %.0f distances per insert\n", s.DistPerInsert)
+	fmt.Fprintf(e.stdout, "memory: %.1f bytes/vector in use, %.1f bytes/vector saved\n", s.BytesPerVector, s.FileBytesPerVec)
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "ef\trecall@%d\tQPS\tp50 µs\tp99 µs\tdist/query\t\n", s.K)
 	for _, r := range s.Results {

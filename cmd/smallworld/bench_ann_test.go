@@ -29,6 +29,7 @@ func TestBenchANNBuiltInJSON(t *testing.T) {
 	assert.Greater(t, sum.BuildSeconds, 0.0)
 	assert.Greater(t, sum.VectorsPerSecond, 0.0)
 	assert.InDelta(t, 660, sum.BytesPerVector, 60)
+	assert.InDelta(t, 657, sum.FileBytesPerVec, 10)
 	require.Len(t, sum.Results, 2)
 	lo, hi := sum.Results[0], sum.Results[1]
 	assert.Equal(t, 10, lo.Ef)
@@ -74,9 +75,10 @@ func TestBenchANNFilesAndTruth(t *testing.T) {
 	assert.Contains(t, stdout, "with 2 threads")
 	assert.Contains(t, stdout, "recall@5")
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	require.Len(t, lines, 6)
-	assert.Contains(t, lines[3], "8")
-	assert.Contains(t, lines[4], "64")
+	require.Len(t, lines, 7)
+	assert.Contains(t, lines[2], "bytes/vector saved")
+	assert.Contains(t, lines[4], "8")
+	assert.Contains(t, lines[5], "64")
 
 	// Cosine and the hnswlib heuristic, with a computed truth.
 	code, stdout, stderr = runTruthCLI(t, "bench", "ann", "--base", filepath.Join(dir, "base.fvecs"),
