@@ -233,8 +233,10 @@ type LevelSource struct {
 	maxLevel int
 }
 
-// NewLevelSource returns a level source for m seeded with seed.
+// NewLevelSource returns a level source for m (at least 2; smaller values
+// are taken as 2) seeded with seed.
 func NewLevelSource(m int, seed uint64) *LevelSource {
+	m = max(m, MinM)
 	return &LevelSource{
 		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		ml:       1 / math.Log(float64(m)),
