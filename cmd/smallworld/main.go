@@ -50,6 +50,7 @@ func commands() []command {
 	return []command{
 		{"bench", "benchmarks: 'bench kernels' (distance kernels), 'bench ann' (HNSW recall and speed)", runBench},
 		{"truth", "exact top-k ground truth by brute force", runTruth},
+		{"export", "stream vectors from a file into PostgreSQL (pgvector) and build an HNSW index", runExport},
 		{"tune", "recommend pgvector HNSW settings (m, ef_construction, hnsw.ef_search) for your data", runTune},
 		{"size", "predict a pgvector HNSW index's size and build memory, without data", runSize},
 		{"explain", "predict PostgreSQL's plan (Index Scan or Seq Scan) for a k-NN query", runExplain},
