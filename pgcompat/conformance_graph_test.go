@@ -1,0 +1,534 @@
+package pgcompat_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/smallworld-go/smallworld/pgcompat"
+	"github.com/smallworld-go/smallworld/pgcompat/pgtest"
+)
+
+// graphCase is one dataset built both in the real pgvector and in
+// pgcompat.Index.
+type graphCase struct {
+	name    string
+	opclass string
+	dims    int
+	n       int
+	m, efc  int
+	seed    uint64
+	// onDisk creates the index on the empty table and then inserts the
+	// rows (pgvector's on-disk insert path); otherwise CREATE INDEX runs
+	// over the loaded table (an in-memory build).
+	onDisk bool
+	// mwm, if set, is maintenance_work_mem for the build, small enough
+	// that the graph stops fitting and the rest is inserted on disk.
+	mwm string
+	// zeros and nulls are rows the cosine classes (zeros) or every class
+	// (nulls) skip; dups rows repeat an earlier row exactly.
+	zeros, nulls, dups int
+	// sparseNNZ is the number of non-zero elements of sparsevec rows.
+	sparseNNZ int
+}
+
+// oracleTable is a table loaded into the oracle: the rows in heap order
+// with their ctids and values.
+type oracleTable struct {
+	name   string
+	oc     pgcompat.OpClass
+	dims   int
+	tids   []pgcompat.TID
+	values []any // pgcompat column values; nil for NULL
+	byTID  map[pgcompat.TID]any
+}
+
+// rowsFor generates a case's rows as pgcompat values (nil for NULL).
+func (c graphCase) rows() []any {
+	oc, _ := pgcompat.LookupOpClass(c.opclass)
+	return genRows(oc.Type, c.dims, c.n, c.seed, c.zeros, c.nulls, c.dups, c.sparseNNZ)
+}
+
+// genRows makes n random rows of a type: clustered Gaussian data, with
+// zero vectors, NULLs and exact duplicates spread through the heap.
+func genRows(typ string, dims, n int, seed uint64, zeros, nulls, dups, nnz int) []any {
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	centers := make([][]float64, 8)
+	for i := range centers {
+		centers[i] = make([]float64, dims)
+		for j := range centers[i] {
+			centers[i][j] = r.NormFloat64() * 2
+		}
+	}
+	out := make([]any, n)
+	for i := range out {
+		switch typ {
+		case "bit":
+			bitsIn := make([]bool, dims)
+			for j := range bitsIn {
+				bitsIn[j] = r.IntN(3) == 0
+			}
+			out[i] = pgcompat.NewBit(bitsIn)
+			continue
+		case "sparsevec":
+			x := make([]float32, dims)
+			for range nnz {
+				x[r.IntN(dims)] = float32(r.NormFloat64())
+			}
+			out[i] = mustValue(typ, x)
+			continue
+		}
+		c := centers[r.IntN(len(centers))]
+		x := make([]float32, dims)
+		for j := range x {
+			x[j] = float32(c[j] + r.NormFloat64())
+		}
+		out[i] = mustValue(typ, x)
+	}
+	// Special rows at spread-out positions (never the first row).
+	pick := func() int { return 1 + r.IntN(n-1) }
+	// Duplicates come late enough that the graph has more than 2m
+	// elements, so pgvector can merge them: a duplicate that stays an
+	// element of its own ties with its twin at every distance, and the
+	// tie's outcome spreads through the graph.
+	for range dups {
+		i := n/4 + r.IntN(n-n/4)
+		j := r.IntN(i)
+		if out[j] != nil {
+			out[i] = out[j]
+		}
+	}
+	for range zeros {
+		out[pick()] = mustValue(typ, make([]float32, dims))
+	}
+	for range nulls {
+		out[pick()] = nil
+	}
+	return out
+}
+
+func mustValue(typ string, x []float32) any {
+	var v any
+	var err error
+	switch typ {
+	case "vector":
+		v, err = pgcompat.NewVector(x)
+	case "halfvec":
+		v, err = pgcompat.NewHalfVec(x)
+	case "sparsevec":
+		var idx []int32
+		var val []float32
+		for i, f := range x {
+			if f != 0 {
+				idx = append(idx, int32(i))
+				val = append(val, f)
+			}
+		}
+		v, err = pgcompat.NewSparseVec(len(x), idx, val)
+	default:
+		err = fmt.Errorf("type %s", typ)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// wireValue converts a pgcompat value to what pgx sends for it.
+func wireValue(v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case pgcompat.Vector:
+		return x.ToPgvector()
+	case pgcompat.HalfVec:
+		return x.ToPgvector()
+	case pgcompat.SparseVec:
+		return x.ToPgvector()
+	case pgcompat.Bit:
+		return x.String()
+	}
+	panic(fmt.Sprintf("wireValue %T", v))
+}
+
+// loadTable creates table name (id int, v type(dims), label int) and loads
+// the values in order: with COPY, or for bit with batched INSERTs of text.
+// label is id mod 10, for WHERE filters. createIndex, when not empty, runs
+// before the load (so the rows go through the on-disk insert path).
+func loadTable(t *testing.T, conn *pgx.Conn, name string, oc pgcompat.OpClass, dims int, values []any, createIndex string) *oracleTable {
+	t.Helper()
+	c := ctx(t)
+	_, err := conn.Exec(c, fmt.Sprintf("DROP TABLE IF EXISTS %[1]s; CREATE TABLE %[1]s (id int, v %[2]s(%[3]d), label int)", name, oc.Type, dims))
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = conn.Exec(ctx(t), "DROP TABLE IF EXISTS "+name) })
+	if createIndex != "" {
+		_, err = conn.Exec(c, createIndex)
+		require.NoError(t, err)
+	}
+	if oc.Type == "bit" {
+		batch := &pgx.Batch{}
+		for i, v := range values {
+			batch.Queue(fmt.Sprintf("INSERT INTO %s VALUES ($1, $2::text::bit(%d), $3)", name, dims), i, wireValue(v), i%10)
+		}
+		require.NoError(t, conn.SendBatch(c, batch).Close())
+	} else {
+		data := make([][]any, len(values))
+		for i, v := range values {
+			data[i] = []any{i, wireValue(v), i % 10}
+		}
+		_, err = conn.CopyFrom(c, pgx.Identifier{name}, []string{"id", "v", "label"}, pgx.CopyFromRows(data))
+		require.NoError(t, err)
+	}
+	rows, err := conn.Query(c, "SELECT id, ctid FROM "+name+" ORDER BY id")
+	require.NoError(t, err)
+	tab := &oracleTable{name: name, oc: oc, dims: dims, values: values, byTID: map[pgcompat.TID]any{}}
+	for rows.Next() {
+		var id int
+		var ctid pgtype.TID
+		require.NoError(t, rows.Scan(&id, &ctid))
+		require.Equal(t, len(tab.tids), id)
+		tid := pgcompat.TID{Block: ctid.BlockNumber, Offset: ctid.OffsetNumber}
+		tab.tids = append(tab.tids, tid)
+		tab.byTID[tid] = values[id]
+	}
+	require.NoError(t, rows.Err())
+	require.Len(t, tab.tids, len(values))
+	return tab
+}
+
+// idOf returns the row id (heap order position) of a TID.
+func (tab *oracleTable) idOf(tid pgcompat.TID) int {
+	for i, x := range tab.tids {
+		if x == tid {
+			return i
+		}
+	}
+	return -1
+}
+
+// realLevels maps every heap TID of a real index to its element's level.
+// TIDs merged into another element drew a level that pgvector did not
+// keep; they are not in the map.
+func realLevels(idx *pgtest.HNSWIndex) map[pgcompat.TID]int {
+	out := map[pgcompat.TID]int{}
+	for _, e := range idx.Elements {
+		if !e.Deleted && len(e.HeapTIDs) > 0 {
+			out[tidOf(e.HeapTIDs[0])] = e.Level
+		}
+	}
+	return out
+}
+
+func tidOf(t pgtest.TID) pgcompat.TID { return pgcompat.TID{Block: t.Block, Offset: t.Offset} }
+
+// levelsFrom returns a level source for pgcompat that replays a real
+// index's levels (0 for rows pgvector merged).
+func levelsFrom(idx *pgtest.HNSWIndex) func(pgcompat.TID) int {
+	m := realLevels(idx)
+	return func(t pgcompat.TID) int { return m[t] }
+}
+
+// graphDiff is the outcome of comparing a real graph with pgcompat's.
+type graphDiff struct {
+	elements      int // elements compared
+	lists         int // neighbour lists compared
+	listsEqual    int
+	tieMismatch   int // unequal lists explained by exact distance ties
+	otherMismatch int
+	positions     int // elements stored at the same (block, offset)
+	examples      []string
+}
+
+// tieFinder decides whether a difference between the graphs can come from
+// an exact distance tie, which pgvector resolves by the internals of its
+// pairing heaps (spec §7.4).
+type tieFinder struct {
+	dist     func(a, b pgcompat.TID) float64
+	elements []pgcompat.TID // first heap TIDs of pgvector's elements
+}
+
+// d is a graph distance as the graph compares it: rounded to float32.
+func (tf tieFinder) d(a, b pgcompat.TID) float32 { return float32(tf.dist(a, b)) }
+
+// around reports whether two elements lie at exactly the same distance from
+// e, no further than radius: then a search from e may meet them in either
+// order, and any list built from that search may differ.
+func (tf tieFinder) around(e pgcompat.TID, radius float32) bool {
+	seen := map[float32]bool{}
+	for _, x := range tf.elements {
+		if x == e {
+			continue
+		}
+		dx := tf.d(e, x)
+		if dx > radius {
+			continue
+		}
+		if seen[dx] {
+			return true
+		}
+		seen[dx] = true
+	}
+	return false
+}
+
+// lists reports whether two versions of e's neighbour list can differ by a
+// tie: two candidates tied around e within the lists' radius, or one
+// candidate exactly as far from another as from e (the heuristic's
+// comparison).
+func (tf tieFinder) lists(e pgcompat.TID, a, b []pgcompat.TID) bool {
+	union := append(append([]pgcompat.TID(nil), a...), b...)
+	radius := float32(math.Inf(-1))
+	for _, u := range union {
+		radius = max(radius, tf.d(e, u))
+	}
+	if tf.around(e, radius) {
+		return true
+	}
+	for _, u := range union {
+		du := tf.d(e, u)
+		for _, v := range union {
+			if u != v && tf.d(u, v) == du {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// compareGraphs compares every element (matched by its first heap TID): its
+// level, heap TIDs, and each layer's neighbour list in stored order, and
+// the entry point. Differences are counted, as tie mismatches when an
+// exact tie explains them.
+func compareGraphs(t *testing.T, real *pgtest.HNSWIndex, ours *pgcompat.Graph, dist func(a, b pgcompat.TID) float64) graphDiff {
+	t.Helper()
+	realTIDs := func(e pgtest.HNSWElement) []pgcompat.TID {
+		out := make([]pgcompat.TID, len(e.HeapTIDs))
+		for i, x := range e.HeapTIDs {
+			out[i] = tidOf(x)
+		}
+		return out
+	}
+	tf := tieFinder{dist: dist}
+	for _, e := range real.Elements {
+		if !e.Deleted {
+			tf.elements = append(tf.elements, tidOf(e.HeapTIDs[0]))
+		}
+	}
+	ourIdx := map[pgcompat.TID]int{}
+	ourLive := 0
+	for i, e := range ours.Elements {
+		if !e.Deleted {
+			ourIdx[e.HeapTIDs[0]] = i
+			ourLive++
+		}
+	}
+	var d graphDiff
+	note := func(tie bool, format string, args ...any) {
+		if tie {
+			d.tieMismatch++
+		} else {
+			d.otherMismatch++
+		}
+		if len(d.examples) < 5 || !tie && len(d.examples) < 10 {
+			d.examples = append(d.examples, fmt.Sprintf("(tie %v) ", tie)+fmt.Sprintf(format, args...))
+		}
+	}
+	realLive := 0
+	for _, re := range real.Elements {
+		if re.Deleted {
+			continue
+		}
+		realLive++
+		heap := realTIDs(re)
+		k := heap[0]
+		j, ok := ourIdx[k]
+		if !ok {
+			// pgcompat merged the row into another element holding the same
+			// value: which of two equal elements a duplicate joins is a tie.
+			note(tf.around(k, 0), "element %s: merged into another element by pgcompat", k)
+			continue
+		}
+		oe := ours.Elements[j]
+		d.elements++
+		if tidOf(re.TID) == oe.TID && tidOf(re.NeighborTID) == oe.NeighborTID {
+			d.positions++
+		}
+		assert.Equal(t, re.Level, oe.Level, "level of element %s", k)
+		if !equalTIDs(heap, oe.HeapTIDs) {
+			note(tf.around(k, 0), "element %s: heap TIDs %v, pgcompat %v", k, heap, oe.HeapTIDs)
+		}
+		for l := 0; l <= re.Level && l < len(oe.Neighbors); l++ {
+			want := make([]pgcompat.TID, len(re.Neighbors[l]))
+			for i, n := range re.Neighbors[l] {
+				want[i] = tidOf(real.Elements[n].HeapTIDs[0])
+			}
+			got := make([]pgcompat.TID, len(oe.Neighbors[l]))
+			for i, n := range oe.Neighbors[l] {
+				got[i] = ours.Elements[n].HeapTIDs[0]
+			}
+			d.lists++
+			if equalTIDs(want, got) {
+				d.listsEqual++
+				continue
+			}
+			note(tf.lists(k, want, got), "element %s layer %d:\n  pgvector %v\n  pgcompat %v", k, l, want, got)
+		}
+	}
+	if realLive != ourLive {
+		note(d.tieMismatch > 0, "%d live elements, pgcompat %d", realLive, ourLive)
+	}
+	assert.Equal(t, real.EntryLevel, ours.EntryLevel, "entry level")
+	switch {
+	case real.Entry >= 0 && ours.Entry >= 0:
+		re := tidOf(real.Elements[real.Entry].HeapTIDs[0])
+		oe := ours.Elements[ours.Entry].HeapTIDs[0]
+		if re != oe {
+			note(d.tieMismatch > 0, "entry point %s, pgcompat %s", re, oe)
+		}
+	default:
+		assert.Equal(t, real.Entry < 0, ours.Entry < 0, "empty graph")
+	}
+	return d
+}
+
+func equalTIDs(a, b []pgcompat.TID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// oracleIndex builds a case in the oracle and reads its index back.
+func oracleIndex(t *testing.T, conn *pgx.Conn, c graphCase) (*oracleTable, *pgtest.HNSWIndex, time.Duration) {
+	t.Helper()
+	oc, ok := pgcompat.LookupOpClass(c.opclass)
+	require.True(t, ok, c.opclass)
+	name := "g_" + strings.ReplaceAll(c.name, "-", "_")
+	create := fmt.Sprintf("CREATE INDEX %[1]s_idx ON %[1]s USING hnsw (v %[2]s) WITH (m = %[3]d, ef_construction = %[4]d)", name, c.opclass, c.m, c.efc)
+	start := time.Now()
+	var tab *oracleTable
+	if c.onDisk {
+		tab = loadTable(t, conn, name, oc, c.dims, c.rows(), create)
+	} else {
+		tab = loadTable(t, conn, name, oc, c.dims, c.rows(), "")
+		if c.mwm != "" {
+			_, err := conn.Exec(ctx(t), "SET maintenance_work_mem = '"+c.mwm+"'")
+			require.NoError(t, err)
+		}
+		_, err := conn.Exec(ctx(t), create)
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx(t), "RESET maintenance_work_mem")
+		require.NoError(t, err)
+	}
+	elapsed := time.Since(start)
+	idx, err := pgtest.ReadHNSW(ctx(t), conn, name+"_idx")
+	require.NoError(t, err)
+	return tab, idx, elapsed
+}
+
+// ourIndex builds the same table in pgcompat, with the real levels.
+func ourIndex(t *testing.T, c graphCase, tab *oracleTable, levels func(pgcompat.TID) int) *pgcompat.Index {
+	t.Helper()
+	ix, err := pgcompat.NewIndex(pgcompat.IndexSpec{
+		OpClass: tab.oc,
+		Dims:    tab.dims,
+		Options: pgcompat.HNSWOptions{M: c.m, EfConstruction: c.efc},
+		Levels:  levels,
+	})
+	require.NoError(t, err)
+	if c.onDisk {
+		for i, tid := range tab.tids {
+			require.NoError(t, ix.Insert(tid, tab.values[i]))
+		}
+		return ix
+	}
+	s := pgcompat.DefaultSettings(pgcompat.PGlite)
+	if c.mwm != "" {
+		require.NoError(t, s.Set("maintenance_work_mem", c.mwm))
+	}
+	rows := make([]pgcompat.Row, len(tab.tids))
+	for i, tid := range tab.tids {
+		rows[i] = pgcompat.Row{TID: tid, Value: tab.values[i]}
+	}
+	_, err = ix.Build(ctx(t), rows, s)
+	require.NoError(t, err)
+	return ix
+}
+
+// graphDistance returns the graph distance between two rows of a table,
+// as the operator class's support function computes it on stored values.
+func graphDistance(tab *oracleTable) func(a, b pgcompat.TID) float64 {
+	stored := func(tid pgcompat.TID) any {
+		v, _, err := tab.oc.IndexValue(tab.byTID[tid])
+		if err != nil {
+			panic(err)
+		}
+		return v
+	}
+	return func(a, b pgcompat.TID) float64 {
+		d, err := tab.oc.IndexDistance(stored(a), stored(b))
+		if err != nil {
+			return math.NaN()
+		}
+		return d
+	}
+}
+
+var graphCases = []graphCase{
+	{name: "l2-vector", opclass: "vector_l2_ops", dims: 16, n: 2000, m: 8, efc: 32, seed: 1},
+	{name: "cosine-vector", opclass: "vector_cosine_ops", dims: 32, n: 1500, m: 16, efc: 64, seed: 2, zeros: 5, nulls: 5},
+	{name: "ip-vector", opclass: "vector_ip_ops", dims: 8, n: 1000, m: 4, efc: 16, seed: 3},
+	{name: "l1-vector", opclass: "vector_l1_ops", dims: 128, n: 600, m: 12, efc: 40, seed: 4},
+	{name: "l2-halfvec", opclass: "halfvec_l2_ops", dims: 24, n: 1000, m: 6, efc: 24, seed: 5},
+	{name: "l2-vector-dups", opclass: "vector_l2_ops", dims: 12, n: 800, m: 4, efc: 48, seed: 6, dups: 150},
+	{name: "l2-vector-insert", opclass: "vector_l2_ops", dims: 16, n: 700, m: 8, efc: 32, seed: 7, onDisk: true, nulls: 3},
+	{name: "l2-vector-flush", opclass: "vector_l2_ops", dims: 128, n: 1400, m: 16, efc: 32, seed: 8, mwm: "1MB"},
+	{name: "hamming-bit", opclass: "bit_hamming_ops", dims: 256, n: 800, m: 8, efc: 32, seed: 9},
+	{name: "cosine-sparsevec", opclass: "sparsevec_cosine_ops", dims: 300, n: 600, m: 8, efc: 32, seed: 10, sparseNNZ: 60},
+}
+
+func TestConformanceGraphIdentity(t *testing.T) {
+	conn := oracleConn(t)
+	var total graphDiff
+	for _, c := range graphCases {
+		t.Run(c.name, func(t *testing.T) {
+			tab, real, oracleTime := oracleIndex(t, conn, c)
+			start := time.Now()
+			ix := ourIndex(t, c, tab, levelsFrom(real))
+			ourTime := time.Since(start)
+			ours, err := ix.Graph()
+			require.NoError(t, err)
+
+			d := compareGraphs(t, real, ours, graphDistance(tab))
+			t.Logf("%s: %d elements, %d lists compared, %d equal, %d tie mismatches, %d other; %d/%d at the same page position; pgvector %v, pgcompat %v",
+				c.name, d.elements, d.lists, d.listsEqual, d.tieMismatch, d.otherMismatch, d.positions, d.elements, oracleTime.Round(time.Millisecond), ourTime.Round(time.Millisecond))
+			for _, ex := range d.examples {
+				t.Log(ex)
+			}
+			assert.Zero(t, d.otherMismatch, "neighbour lists that differ without an exact tie")
+			assert.Equal(t, d.elements, d.positions, "elements at the same page position")
+			assert.Equal(t, real.Pages, ours.Pages, "pages")
+			assert.Equal(t, real.InsertPage, ours.InsertPage, "insert page")
+			total.elements += d.elements
+			total.lists += d.lists
+			total.listsEqual += d.listsEqual
+			total.tieMismatch += d.tieMismatch
+			total.otherMismatch += d.otherMismatch
+		})
+	}
+	t.Logf("graph identity: %d datasets, %d elements, %d neighbour lists compared, %d equal, %d tie mismatches, %d other mismatches",
+		len(graphCases), total.elements, total.lists, total.listsEqual, total.tieMismatch, total.otherMismatch)
+}
