@@ -399,6 +399,11 @@ func export(ctx context.Context, e env, o exportOptions) error {
 		if !ok {
 			return fmt.Errorf("table %s has no column %q", table.Sanitize(), o.column)
 		}
+		if o.idColumn != "" {
+			if _, ok := findColumn(cols, o.idColumn); !ok {
+				return fmt.Errorf("table %s has no column %q (set --id-column, or --id-column '' to let the table fill ids)", table.Sanitize(), o.idColumn)
+			}
+		}
 		if col.Type != "vector" && col.Type != "halfvec" {
 			return fmt.Errorf("column %q is %s; export writes vector or halfvec columns", o.column, col.Type)
 		}
@@ -408,11 +413,6 @@ func export(ctx context.Context, e env, o exportOptions) error {
 		typ = col.Type
 		if col.Typmod >= 0 && col.Typmod != dim {
 			return fmt.Errorf("column %q is %s(%d), but %s has %d dimensions", o.column, col.Type, col.Typmod, inputName, dim)
-		}
-		if o.idColumn != "" {
-			if _, ok := findColumn(cols, o.idColumn); !ok {
-				return fmt.Errorf("table %s has no column %q (set --id-column, or --id-column '' to let the table fill ids)", table.Sanitize(), o.idColumn)
-			}
 		}
 	}
 
