@@ -80,7 +80,7 @@ type Outcome struct {
 	// Size is the index's size: on disk for PostgreSQL, as pgcompat's page
 	// model predicts it, in memory for hnsw.
 	Size int64
-	IDs       [][]int64     // result ids per query, nearest first
+	IDs  [][]int64 // result ids per query, nearest first
 }
 
 // Report is what a round trip measured.
