@@ -20,11 +20,20 @@ import (
 //     doubling at 90% load); the result list;
 //   - per resumed batch: the list of entry points taken from the discarded
 //     candidates;
+//   - on 32-bit builds (PGlite), where float8 is passed by reference, an
+//     8-byte result per distance computed;
 //   - freed: each element and its candidate once all its heap TIDs have
 //     been returned, and the batch's list once empty.
 //
-// Only the elements loaded on the upper layers are estimated (two per
-// layer). The model is checked against PGlite by the scan conformance test.
+// Two things are estimated rather than replayed: the elements loaded on the
+// upper layers (two per layer), and when the visited set's hash table
+// grows. simplehash grows at 90% load, or earlier when an insert probes
+// more than 25 buckets or would shift more than 150 entries, which depends
+// on the hashes of the index TIDs visited and their order; the model grows
+// at 90%. The scan conformance test compares the model with PGlite: most
+// memory-limited scans stop after the same batch, the others one or a few
+// batches apart (the float8 results, which a first version left out, were
+// worth about 16 bytes per visited element).
 
 // allocSetSizes are the sizes, on a platform, of what the scan allocates.
 type allocSetSizes struct {
@@ -38,12 +47,16 @@ type allocSetSizes struct {
 	listCell      int // sizeof(ListCell)
 	unvisited     int // sizeof(HnswUnvisited)
 	hashEntry     int // sizeof(TidHashEntry)
+	// float8ByRef is true where a float8 is passed by reference (32-bit
+	// builds up to PostgreSQL 18): every distance the support function
+	// returns is then a palloc'd 8-byte value, never freed during the scan.
+	float8ByRef bool
 }
 
 func (p Platform) allocSetSizes() allocSetSizes {
 	if p.pointerSize() == 4 {
 		return allocSetSizes{contextHeader: 120, blockHeader: 24, element: 108, candidate: 40, heap: 12,
-			hashHeader: 32, listHeader: 16, listCell: 4, unvisited: 8, hashEntry: 8}
+			hashHeader: 32, listHeader: 16, listCell: 4, unvisited: 8, hashEntry: 8, float8ByRef: true}
 	}
 	return allocSetSizes{contextHeader: 216, blockHeader: 40, element: 128, candidate: 64, heap: 24,
 		hashHeader: 48, listHeader: 24, listCell: 8, unvisited: 8, hashEntry: 8}
@@ -133,6 +146,7 @@ type scanMemory struct {
 	limit    int // maxMemory in bytes
 	started  bool
 	visited  int // layer-0 elements accounted for
+	dists    int // distance evaluations accounted for
 	emitted  int // elements freed
 	hashSize int // entries of the layer-0 visited hash
 	hashData int // its allocation
@@ -244,6 +258,11 @@ func (sm *scanMemory) exceeded(cur hnsw.SearchStats, emitted int) bool {
 	}
 	sm.started = true
 	sm.visit(cur.Visited)
+	if sm.sz.float8ByRef {
+		for ; sm.dists < cur.DistanceEvaluations; sm.dists++ {
+			sm.a.alloc(8)
+		}
+	}
 	held := sm.list(batch)
 	for range batch {
 		sm.a.free(sizeClass(sm.sz.element))
