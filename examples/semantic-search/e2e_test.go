@@ -319,8 +319,8 @@ func TestStartupChecks(t *testing.T) {
 	var logs bytes.Buffer
 	ctx := context.Background()
 
-	err := run(ctx, []string{"-addr", "127.0.0.1:0", "-data", data}, &logs, nil)
-	require.ErrorIs(t, err, errUsage, "a new file needs -dim")
+	err := run(ctx, []string{"-addr", "127.0.0.1:0", "-data", data, "-dim", "-1"}, &logs, nil)
+	require.ErrorIs(t, err, errUsage)
 
 	err = run(ctx, []string{"-addr", "127.0.0.1:0", "-data", data, "-dim", "4", "-metric", "hamming"}, &logs, nil)
 	require.ErrorIs(t, err, errUsage)
@@ -349,6 +349,57 @@ func TestStartupChecks(t *testing.T) {
 	b, err := os.ReadFile(data)
 	require.NoError(t, err)
 	assert.Equal(t, damaged, b)
+}
+
+// TestDimensionFromFirstVector: without -dim the first vector stored fixes
+// the dimension; nothing is saved before it.
+func TestDimensionFromFirstVector(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "items.sws")
+	srv := startServer(t, "-data", data)
+	client := http.DefaultClient
+
+	var st statsResponse
+	code, err := call(client, "GET", srv.base+"/stats", nil, &st)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code)
+	assert.Zero(t, st.Dim)
+	var res wireSearch
+	code, err = call(client, "POST", srv.base+"/search", map[string]any{"vector": []float32{1, 2}}, &res)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Empty(t, res.Results)
+	code, err = call(client, "DELETE", srv.base+"/items/1", nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, code)
+	code, err = call(client, "POST", srv.base+"/items", wireItem{ID: ptr(uint64(1)), Vector: []float32{}}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, code, "an empty first vector cannot fix the dimension")
+
+	code, err = call(client, "PUT", srv.base+"/items/1", wireItem{Vector: []float32{1, 2, 3, 4, 5}}, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code)
+	code, err = call(client, "POST", srv.base+"/items", wireItem{ID: ptr(uint64(2)), Vector: []float32{1, 2, 3, 4}}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, code)
+	code, err = call(client, "GET", srv.base+"/stats", nil, &st)
+	require.NoError(t, err)
+	assert.Equal(t, 5, st.Dim)
+	assert.Equal(t, "cosine", st.Metric)
+	require.NoError(t, srv.stop())
+
+	srv = startServer(t, "-data", data)
+	code, err = call(client, "GET", srv.base+"/stats", nil, &st)
+	require.NoError(t, err)
+	assert.Equal(t, 5, st.Dim)
+	assert.Equal(t, 1, st.Items)
+	require.NoError(t, srv.stop())
+
+	// A run that stores nothing writes no file.
+	empty := filepath.Join(t.TempDir(), "empty.sws")
+	srv = startServer(t, "-data", empty)
+	require.NoError(t, srv.stop())
+	_, err = os.Stat(empty)
+	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
 func TestAutosave(t *testing.T) {

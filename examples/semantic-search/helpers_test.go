@@ -20,7 +20,7 @@ func newTestAPI(t testing.TB, cfg hnsw.Config) (*Service, http.Handler) {
 	t.Helper()
 	ix, err := hnsw.New(cfg)
 	require.NoError(t, err)
-	svc := NewService(ix, nil)
+	svc := NewService(ix, cfg, nil)
 	return svc, newHandler(svc, 64<<10, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 

@@ -324,12 +324,13 @@ func (a *api) stats(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (a *api) vacuum(w http.ResponseWriter, r *http.Request) {
-	before := a.svc.index.Stats().Deleted
+	before, _ := a.svc.Stats()
 	if err := a.svc.Vacuum(r.Context()); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"freed": before - a.svc.index.Stats().Deleted})
+	after, _ := a.svc.Stats()
+	writeJSON(w, http.StatusOK, map[string]int{"freed": before.Deleted - after.Deleted})
 }
 
 // fail answers err with the status it deserves: the client's mistakes get

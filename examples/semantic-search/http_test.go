@@ -125,13 +125,13 @@ func TestBadRequestsGet4xx(t *testing.T) {
 		})
 	}
 	// Nothing above changed the index.
-	assert.Equal(t, 1, svc.index.Len())
+	assert.Equal(t, 1, svc.index.Load().Len())
 }
 
 func TestPayloadLimitIsItsOwn(t *testing.T) {
 	// A payload just over its limit inside a body under the body limit
 	// is refused by the payload check (400), not by the body limit.
-	h := newHandler(NewService(mustIndex(t, hnsw.Config{Dim: 1}), nil), 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := newHandler(NewService(mustIndex(t, hnsw.Config{Dim: 1}), hnsw.Config{}, nil), 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	code, body := do(t, h, "POST", "/items", `{"id": 2, "vector": [1], "payload": "`+strings.Repeat("x", maxPayloadLen)+`"}`)
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Contains(t, body["error"], "payload is")

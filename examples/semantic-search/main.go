@@ -10,7 +10,8 @@
 //
 // Usage:
 //
-//	go run ./examples/semantic-search -dim 384 -metric cosine -data items.sws
+//	go run ./examples/semantic-search                      # 127.0.0.1:8080, cosine, ./semantic-search.sws
+//	go run ./examples/semantic-search -dim 384 -metric l2 -data items.sws -addr :9000
 //
 // API (JSON in and out; errors are {"error": "..."} with a 4xx status):
 //
@@ -90,7 +91,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.data, "data", "semantic-search.sws", "data `file`: loaded at start if it exists, saved on shutdown")
-	fs.IntVar(&o.dim, "dim", 0, "vector dimension (required for a new data file)")
+	fs.IntVar(&o.dim, "dim", 0, "vector dimension of a new index (0: set by the first vector stored)")
 	fs.StringVar(&o.metric, "metric", "cosine", "distance for a new index: l2, ip, cosine or l1")
 	fs.StringVar(&o.storage, "storage", "f32", "vector storage for a new index: f32 or f16 (half the memory)")
 	fs.IntVar(&o.m, "m", hnsw.DefaultM, "HNSW links per node for a new index")
@@ -120,46 +121,55 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
-// openIndex loads the data file, or creates an empty index when there is
-// none. Index settings given on the command line must agree with a loaded
-// file's: silently ignoring "-dim 768" on a 384-dimension file would turn
-// every later request into an error.
-func openIndex(o options) (*hnsw.Index, map[uint64]Item, bool, error) {
+// openIndex loads the data file, or prepares a new index when there is none:
+// created now when -dim is given, else by the first vector stored. Index
+// settings given on the command line must agree with a loaded file's:
+// silently ignoring "-dim 768" on a 384-dimension file would turn every later
+// request into an error.
+func openIndex(o options) (*hnsw.Index, hnsw.Config, map[uint64]Item, bool, error) {
 	index, meta, err := readStore(o.data)
 	switch {
 	case err == nil:
 		cfg := index.Config()
 		if o.set["dim"] && o.dim != cfg.Dim {
-			return nil, nil, false, fmt.Errorf("%w: -dim %d, but %s holds %d-dimensional vectors", errUsage, o.dim, o.data, cfg.Dim)
+			return nil, cfg, nil, false, fmt.Errorf("%w: -dim %d, but %s holds %d-dimensional vectors", errUsage, o.dim, o.data, cfg.Dim)
 		}
 		if o.set["metric"] {
 			if m, err := hnsw.ParseMetric(o.metric); err != nil || m != cfg.Metric {
-				return nil, nil, false, fmt.Errorf("%w: -metric %s, but %s uses %s", errUsage, o.metric, o.data, cfg.Metric)
+				return nil, cfg, nil, false, fmt.Errorf("%w: -metric %s, but %s uses %s", errUsage, o.metric, o.data, cfg.Metric)
 			}
 		}
-		return index, meta, true, nil
+		return index, cfg, meta, true, nil
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, nil, false, err
+		return nil, hnsw.Config{}, nil, false, err
 	}
-	if o.dim < 1 {
-		return nil, nil, false, fmt.Errorf("%w: %s does not exist; give -dim to start a new index", errUsage, o.data)
+	if o.dim < 0 {
+		return nil, hnsw.Config{}, nil, false, fmt.Errorf("%w: -dim must not be negative", errUsage)
 	}
 	metric, err := hnsw.ParseMetric(o.metric)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("%w: %w", errUsage, err)
+		return nil, hnsw.Config{}, nil, false, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	storage, err := hnsw.ParseStorage(o.storage)
 	if err != nil {
-		return nil, nil, false, fmt.Errorf("%w: %w", errUsage, err)
+		return nil, hnsw.Config{}, nil, false, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	index, err = hnsw.New(hnsw.Config{
+	cfg := hnsw.Config{
 		Dim: o.dim, Metric: metric, Storage: storage,
 		M: o.m, EfConstruction: o.efc, EfSearch: o.efSearch,
-	})
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("%w: %w", errUsage, err)
 	}
-	return index, nil, false, nil
+	// Check the settings now, with a stand-in dimension when the first
+	// vector will decide it, so a bad flag fails at start.
+	check := cfg
+	check.Dim = max(cfg.Dim, 1)
+	ix, err := hnsw.New(check)
+	if err != nil {
+		return nil, cfg, nil, false, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if cfg.Dim == 0 {
+		ix = nil
+	}
+	return ix, cfg, nil, false, nil
 }
 
 // run serves until ctx is cancelled, then stops accepting requests, lets the
@@ -171,7 +181,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	index, meta, loaded, err := openIndex(o)
+	index, cfg, meta, loaded, err := openIndex(o)
 	if err != nil {
 		return err
 	}
@@ -182,10 +192,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 			}
 		}
 	}
-	svc := NewService(index, meta)
-	cfg := index.Config()
-	log.Info("index ready", "data", o.data, "loaded", loaded, "items", index.Len(),
-		"dim", cfg.Dim, "metric", cfg.Metric, "storage", cfg.Storage)
+	svc := NewService(index, cfg, meta)
+	dim := any(cfg.Dim)
+	if cfg.Dim == 0 {
+		dim = "set by the first vector"
+	}
+	items0 := 0
+	if index != nil {
+		items0 = index.Len()
+	}
+	log.Info("index ready", "data", o.data, "loaded", loaded, "items", items0,
+		"dim", dim, "metric", cfg.Metric, "storage", cfg.Storage)
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -209,6 +226,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if !loaded {
 		saved = ^uint64(0) // nothing on disk yet: the first save always writes
 	}
+	items := func() int { st, _ := svc.Stats(); return st.Keys }
 	var tick <-chan time.Time
 	if o.autosave > 0 {
 		t := time.NewTicker(o.autosave)
@@ -222,13 +240,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		case err := <-serveErr:
 			return fmt.Errorf("serving: %w", err)
 		case <-tick:
-			v, err := svc.Save(o.data, saved, false)
+			v, wrote, err := svc.Save(o.data, saved)
 			if err != nil {
 				log.Error("autosave failed", "err", err)
 				continue
 			}
-			if v != saved {
-				log.Info("saved", "data", o.data, "items", index.Len())
+			if wrote {
+				log.Info("saved", "data", o.data, "items", items())
 			}
 			saved = v
 		}
@@ -240,9 +258,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	shutdownErr := srv.Shutdown(shutdownCtx)
 	// Save even if some request outlived the grace period: mutations
 	// still wait for the save, so the file is consistent either way.
-	if _, err := svc.Save(o.data, saved, false); err != nil {
+	_, wrote, err := svc.Save(o.data, saved)
+	if err != nil {
 		return errors.Join(err, shutdownErr)
 	}
-	log.Info("saved", "data", o.data, "items", index.Len())
+	if wrote {
+		log.Info("saved", "data", o.data, "items", items())
+	} else {
+		log.Info("nothing to save", "data", o.data)
+	}
 	return shutdownErr
 }

@@ -40,8 +40,13 @@ type Item struct {
 // Service is a vector store: an hnsw index plus per-key metadata, safe for
 // concurrent use. Mutations of one key are serialised; mutations of
 // different keys, and all searches, run in parallel.
+//
+// The index may be created lazily: with a configuration whose Dim is 0, the
+// first vector stored fixes the dimension.
 type Service struct {
-	index *hnsw.Index
+	index   atomic.Pointer[hnsw.Index]
+	config  hnsw.Config // for the lazily created index
+	startMu sync.Mutex  // serialises that creation
 
 	// snapshot is held shared by every mutation and exclusively by a
 	// save, so that a saved file pairs the index with exactly the metadata
@@ -60,12 +65,42 @@ type Service struct {
 	version atomic.Uint64
 }
 
-// NewService wraps an index (new or loaded) and its metadata.
-func NewService(index *hnsw.Index, meta map[uint64]Item) *Service {
+// NewService wraps an index (new or loaded) and its metadata. When index is
+// nil, the first Add or Upsert creates one with cfg and the dimension of its
+// vector.
+func NewService(index *hnsw.Index, cfg hnsw.Config, meta map[uint64]Item) *Service {
 	if meta == nil {
 		meta = map[uint64]Item{}
 	}
-	return &Service{index: index, meta: meta}
+	s := &Service{config: cfg, meta: meta}
+	if index != nil {
+		s.index.Store(index)
+	}
+	return s
+}
+
+// indexFor returns the index, creating it for vectors like vec if there is
+// none yet.
+func (s *Service) indexFor(vec []float32) (*hnsw.Index, error) {
+	if ix := s.index.Load(); ix != nil {
+		return ix, nil
+	}
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
+	if ix := s.index.Load(); ix != nil {
+		return ix, nil
+	}
+	if len(vec) == 0 {
+		return nil, invalidf("the first vector fixes the dimension and cannot be empty")
+	}
+	cfg := s.config
+	cfg.Dim = len(vec)
+	ix, err := hnsw.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.index.Store(ix)
+	return ix, nil
 }
 
 // normalizeItem sorts and deduplicates tags and checks the limits.
@@ -104,7 +139,11 @@ func (s *Service) Add(key uint64, vec []float32, it Item) error {
 	s.snapshot.RLock()
 	defer s.snapshot.RUnlock()
 	defer s.lockKey(key)()
-	return s.insert(key, vec, it)
+	ix, err := s.indexFor(vec)
+	if err != nil {
+		return err
+	}
+	return s.insert(ix, key, vec, it)
 }
 
 // Upsert stores an item, replacing the one under key if there is one, and
@@ -119,20 +158,24 @@ func (s *Service) Upsert(key uint64, vec []float32, it Item) (replaced bool, err
 	s.snapshot.RLock()
 	defer s.snapshot.RUnlock()
 	defer s.lockKey(key)()
+	ix, err := s.indexFor(vec)
+	if err != nil {
+		return false, err
+	}
 	var old []float32
-	if s.index.Contains(key) {
+	if ix.Contains(key) {
 		// The stored form (normalised, rounded) is what Add stores
 		// again unchanged, so putting it back restores the item.
-		if old, err = s.index.Vector(key, nil); err != nil {
+		if old, err = ix.Vector(key, nil); err != nil {
 			return false, err
 		}
-		if err := s.index.Delete(key); err != nil {
+		if err := ix.Delete(key); err != nil {
 			return false, err
 		}
 	}
-	if err := s.insert(key, vec, it); err != nil {
+	if err := s.insert(ix, key, vec, it); err != nil {
 		if old != nil {
-			if rerr := s.index.Add(key, old); rerr != nil {
+			if rerr := ix.Add(key, old); rerr != nil {
 				s.metaMu.Lock()
 				delete(s.meta, key)
 				s.metaMu.Unlock()
@@ -146,8 +189,8 @@ func (s *Service) Upsert(key uint64, vec []float32, it Item) (replaced bool, err
 }
 
 // insert adds to the index and the metadata; the caller holds the key lock.
-func (s *Service) insert(key uint64, vec []float32, it Item) error {
-	if err := s.index.Add(key, vec); err != nil {
+func (s *Service) insert(ix *hnsw.Index, key uint64, vec []float32, it Item) error {
+	if err := ix.Add(key, vec); err != nil {
 		return err
 	}
 	s.metaMu.Lock()
@@ -163,7 +206,11 @@ func (s *Service) Delete(key uint64) error {
 	s.snapshot.RLock()
 	defer s.snapshot.RUnlock()
 	defer s.lockKey(key)()
-	if err := s.index.Delete(key); err != nil {
+	ix := s.index.Load()
+	if ix == nil {
+		return &hnsw.KeyError{Key: key, Err: hnsw.ErrKeyNotFound}
+	}
+	if err := ix.Delete(key); err != nil {
 		return err
 	}
 	s.metaMu.Lock()
@@ -176,7 +223,11 @@ func (s *Service) Delete(key uint64) error {
 // Get returns the stored vector (normalised under cosine, rounded under
 // float16 storage) and metadata of key.
 func (s *Service) Get(key uint64) ([]float32, Item, error) {
-	vec, err := s.index.Vector(key, nil)
+	ix := s.index.Load()
+	if ix == nil {
+		return nil, Item{}, &hnsw.KeyError{Key: key, Err: hnsw.ErrKeyNotFound}
+	}
+	vec, err := ix.Vector(key, nil)
 	if err != nil {
 		return nil, Item{}, err
 	}
@@ -219,7 +270,11 @@ func (s *Service) Search(req SearchRequest) ([]Hit, hnsw.SearchStats, error) {
 			return ok && req.Filter.Match(key, it.Tags)
 		}
 	}
-	results, stats, err := s.index.SearchWith(req.Vector, req.K, opts)
+	ix := s.index.Load()
+	if ix == nil {
+		return []Hit{}, hnsw.SearchStats{}, nil // nothing stored yet
+	}
+	results, stats, err := ix.SearchWith(req.Vector, req.K, opts)
 	if err != nil {
 		return nil, stats, err
 	}
@@ -234,32 +289,43 @@ func (s *Service) Search(req SearchRequest) ([]Hit, hnsw.SearchStats, error) {
 
 // Vacuum repairs the graph around deleted items and frees their slots.
 func (s *Service) Vacuum(ctx context.Context) error {
-	if err := s.index.Vacuum(ctx); err != nil {
+	ix := s.index.Load()
+	if ix == nil {
+		return nil
+	}
+	if err := ix.Vacuum(ctx); err != nil {
 		return err
 	}
 	s.version.Add(1)
 	return nil
 }
 
-// Stats returns the index's statistics and configuration.
+// Stats returns the index's statistics and configuration; before the first
+// vector of a lazily created index, empty statistics and Dim 0.
 func (s *Service) Stats() (hnsw.Stats, hnsw.Config) {
-	return s.index.Stats(), s.index.Config()
+	ix := s.index.Load()
+	if ix == nil {
+		return hnsw.Stats{TopLevel: -1}, s.config
+	}
+	return ix.Stats(), ix.Config()
 }
 
 // Save writes the index and its metadata to path atomically (see
-// writeStore), unless nothing changed since the version given; it returns
-// the version saved. Mutations wait while it runs; searches do not.
-func (s *Service) Save(path string, unless uint64, force bool) (uint64, error) {
+// writeStore), unless nothing changed since version unless or nothing was
+// ever stored. It returns the version on disk and whether it wrote.
+// Mutations wait while it runs; searches do not.
+func (s *Service) Save(path string, unless uint64) (version uint64, wrote bool, err error) {
 	s.snapshot.Lock()
 	defer s.snapshot.Unlock()
 	v := s.version.Load()
-	if !force && v == unless {
-		return v, nil
+	ix := s.index.Load()
+	if v == unless || ix == nil {
+		return v, false, nil
 	}
 	s.metaMu.RLock()
 	defer s.metaMu.RUnlock()
-	if err := writeStore(path, s.index, s.meta); err != nil {
-		return 0, err
+	if err := writeStore(path, ix, s.meta); err != nil {
+		return unless, false, err
 	}
-	return v, nil
+	return v, true, nil
 }
