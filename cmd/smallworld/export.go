@@ -157,6 +157,7 @@ type matrixReader struct {
 	row int
 }
 
+// Read returns the next row, or io.EOF after the last.
 func (r *matrixReader) Read() ([]float32, error) {
 	if r.row >= r.m.Len() {
 		return nil, io.EOF
@@ -164,8 +165,13 @@ func (r *matrixReader) Read() ([]float32, error) {
 	r.row++
 	return r.m.Row(r.row - 1), nil
 }
-func (r *matrixReader) Dim() int     { return r.m.Dim }
-func (r *matrixReader) Row() int     { return r.row }
+// Dim returns the matrix's dimension.
+func (r *matrixReader) Dim() int { return r.m.Dim }
+
+// Row returns the number of rows read.
+func (r *matrixReader) Row() int { return r.row }
+
+// Close does nothing: the matrix is in memory.
 func (r *matrixReader) Close() error { return nil }
 
 // openInput opens the vectors to export.
@@ -195,6 +201,7 @@ type peekReader struct {
 	first []float32
 }
 
+// Read returns the vector put back, then the underlying reader's.
 func (p *peekReader) Read() ([]float32, error) {
 	if p.first != nil {
 		v := p.first
@@ -287,6 +294,8 @@ type vectorSource struct {
 	onRow   func()
 }
 
+// Next reads the next row, or reports false at the end of the input, of
+// the limit, of the batch, or at an error (see Err).
 func (s *vectorSource) Next() bool {
 	if s.err != nil || s.done || s.inBatch == 0 || s.left == 0 {
 		return false
@@ -334,8 +343,11 @@ func (s *vectorSource) Next() bool {
 	return true
 }
 
+// Values returns the current row: the id (when written) and the vector.
 func (s *vectorSource) Values() ([]any, error) { return s.values, nil }
-func (s *vectorSource) Err() error             { return s.err }
+
+// Err returns the error that ended the rows, if any.
+func (s *vectorSource) Err() error { return s.err }
 
 // exhausted reports whether the input or the limit is used up.
 func (s *vectorSource) exhausted() bool { return s.done || s.left == 0 || s.err != nil }

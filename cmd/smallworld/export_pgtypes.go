@@ -76,6 +76,7 @@ func (vectorEncoder) PreferredFormat() int16 { return pgtype.BinaryFormatCode }
 
 type encodeFunc func(value any, buf []byte) ([]byte, error)
 
+// Encode appends value's encoding to buf.
 func (f encodeFunc) Encode(value any, buf []byte) ([]byte, error) { return f(value, buf) }
 
 // PlanEncode returns the encoder for value's Go type, or nil when this type

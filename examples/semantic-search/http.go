@@ -136,12 +136,16 @@ type statusCapture struct {
 	status int
 }
 
+// Header returns the captured headers.
 func (c *statusCapture) Header() http.Header { return c.header }
+
+// WriteHeader keeps the first status.
 func (c *statusCapture) WriteHeader(status int) {
 	if c.status == 0 {
 		c.status = status
 	}
 }
+// Write drops b, recording status 200 if none was set.
 func (c *statusCapture) Write(b []byte) (int, error) {
 	c.WriteHeader(http.StatusOK)
 	return len(b), nil
