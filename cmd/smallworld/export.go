@@ -165,6 +165,7 @@ func (r *matrixReader) Read() ([]float32, error) {
 	r.row++
 	return r.m.Row(r.row - 1), nil
 }
+
 // Dim returns the matrix's dimension.
 func (r *matrixReader) Dim() int { return r.m.Dim }
 

@@ -145,6 +145,7 @@ func (c *statusCapture) WriteHeader(status int) {
 		c.status = status
 	}
 }
+
 // Write drops b, recording status 200 if none was set.
 func (c *statusCapture) Write(b []byte) (int, error) {
 	c.WriteHeader(http.StatusOK)
