@@ -182,8 +182,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		return 0
 	}
-	ew.printf("\nTime: %s in all; ground truth %s%s (%.0f%%), builds %s (%.0f%%), queries %s (%.0f%%) of worker time on %d workers\n",
-		t.Total.Round(10*time.Millisecond), t.GroundTruth.Round(time.Millisecond), cachedNote(d.TruthCached), share(t.GroundTruth),
+	ew.printf("\nTime: %s (%s CPU); ground truth %s%s (%.0f%%), builds %s (%.0f%%), queries %s (%.0f%%) of worker time on %d workers\n",
+		t.Total.Round(10*time.Millisecond), t.CPU.Round(10*time.Millisecond), t.GroundTruth.Round(time.Millisecond), cachedNote(d.TruthCached), share(t.GroundTruth),
 		t.Builds.Round(10*time.Millisecond), share(t.Builds), t.Queries.Round(10*time.Millisecond), share(t.Queries), r.Spec.Workers)
 	if !r.Complete {
 		ew.printf("INTERRUPTED: these results cover the %d builds that finished\n", len(r.Builds))

@@ -216,4 +216,7 @@ type Timing struct {
 	Builds      time.Duration `json:"builds_ns"`
 	Queries     time.Duration `json:"queries_ns"`
 	Total       time.Duration `json:"total_ns"`
+	// CPU is the CPU time the process used during the run (0 where it
+	// cannot be measured): the work done, whatever the machine's load.
+	CPU time.Duration `json:"cpu_ns"`
 }

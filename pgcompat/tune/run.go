@@ -24,7 +24,7 @@ import (
 // an error wrapping one of the package's sentinel errors (an *InputError
 // names the rows).
 func Run(ctx context.Context, spec Spec) (*Report, error) {
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	s, err := spec.normalized()
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func Run(ctx context.Context, spec Spec) (*Report, error) {
 	rep.Timing.GroundTruth = time.Since(t0)
 	if err != nil {
 		if truth == nil || !errors.Is(err, bench.ErrCacheWrite) {
-			rep.Timing.Total = time.Since(start)
+			rep.Timing.Total, rep.Timing.CPU = time.Since(start), processCPU()-cpu0
 			if ctx.Err() != nil {
 				return rep, fmt.Errorf("tune: interrupted during ground truth: %w", err)
 			}
@@ -96,7 +96,7 @@ func Run(ctx context.Context, spec Spec) (*Report, error) {
 		return nil, err
 	}
 	rep.Complete = sweepErr == nil
-	rep.Timing.Total = time.Since(start)
+	rep.Timing.Total, rep.Timing.CPU = time.Since(start), processCPU()-cpu0
 	if sweepErr != nil {
 		if ctx.Err() != nil {
 			return rep, fmt.Errorf("tune: interrupted after %d of %d builds: %w", len(outcomes), len(s.Builds)*s.Repeats, sweepErr)
