@@ -15,9 +15,9 @@ import (
 func TestEstimateIndexMatchesPgvector(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []struct {
-		rows, dims, m  int
-		lo, hi         int64 // blocks
-		typ            string
+		rows, dims, m int
+		lo, hi        int64 // blocks
+		typ           string
 	}{
 		{2000, 128, 16, 203, 206, "vector"},
 		{2000, 768, 16, 1001, 1001, "vector"},

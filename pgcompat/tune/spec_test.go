@@ -122,13 +122,13 @@ func TestObjectiveText(t *testing.T) {
 
 func TestParseTableName(t *testing.T) {
 	for in, want := range map[string][]string{
-		"items":              {"items"},
-		"Items":              {"items"},
-		"public.items":       {"public", "items"},
-		`"My Items"`:         {"My Items"},
-		`app."Items.v2"`:     {"app", "Items.v2"},
-		`"a""b"`:             {`a"b`},
-		`"Sch"."T"`:          {"Sch", "T"},
+		"items":          {"items"},
+		"Items":          {"items"},
+		"public.items":   {"public", "items"},
+		`"My Items"`:     {"My Items"},
+		`app."Items.v2"`: {"app", "Items.v2"},
+		`"a""b"`:         {`a"b`},
+		`"Sch"."T"`:      {"Sch", "T"},
 	} {
 		got, err := ParseTableName(in)
 		require.NoError(t, err, in)
