@@ -1,6 +1,7 @@
 package pgcompat_test
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -531,4 +532,144 @@ func TestConformanceGraphIdentity(t *testing.T) {
 	}
 	t.Logf("graph identity: %d datasets, %d elements, %d neighbour lists compared, %d equal, %d tie mismatches, %d other mismatches",
 		len(graphCases), total.elements, total.lists, total.listsEqual, total.tieMismatch, total.otherMismatch)
+}
+
+// deletedSlots returns the positions and versions of a graph's deleted
+// element slots.
+func deletedSlots(els []pgcompat.GraphElement) map[pgcompat.TID]int {
+	out := map[pgcompat.TID]int{}
+	for _, e := range els {
+		if e.Deleted {
+			out[e.TID] = e.Version
+		}
+	}
+	return out
+}
+
+func realDeletedSlots(idx *pgtest.HNSWIndex) map[pgcompat.TID]int {
+	out := map[pgcompat.TID]int{}
+	for _, e := range idx.Elements {
+		if e.Deleted {
+			out[tidOf(e.TID)] = e.Version
+		}
+	}
+	return out
+}
+
+// readHNSWVacuumed reads an index like pgtest.ReadHNSW, for an index that
+// VACUUM has freed slots in. pgvector zeroes a deleted element's value,
+// varlena header included, which pgtest.ParseHNSWPages rejects; the header
+// is set to that of an empty value before parsing.
+func readHNSWVacuumed(t *testing.T, conn *pgx.Conn, index string) *pgtest.HNSWIndex {
+	t.Helper()
+	rows, err := conn.Query(ctx(t), `
+		SELECT get_raw_page($1::text, blk::bigint)
+		FROM generate_series(0, pg_relation_size($1::text::regclass) / current_setting('block_size')::int - 1) AS blk
+		ORDER BY blk`, index)
+	require.NoError(t, err)
+	pages, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	require.NoError(t, err)
+	const elementHeader = 72
+	for blk, page := range pages {
+		if blk == 0 {
+			continue
+		}
+		lower := int(binary.LittleEndian.Uint16(page[12:]))
+		for lp := 24; lp+4 <= lower; lp += 4 {
+			w := binary.LittleEndian.Uint32(page[lp:])
+			off, length := int(w&0x7fff), int(w>>17)
+			if length < elementHeader+4 || off+length > len(page) {
+				continue
+			}
+			tup := page[off : off+length]
+			if tup[0] == 1 && tup[2] != 0 && binary.LittleEndian.Uint32(tup[elementHeader:]) == 0 {
+				binary.LittleEndian.PutUint32(tup[elementHeader:], 4<<2)
+			}
+		}
+	}
+	idx, err := pgtest.ParseHNSWPages(pages)
+	require.NoError(t, err)
+	return idx
+}
+
+// TestConformanceVacuum deletes a third of the rows, the entry point's
+// among them, runs VACUUM, and then inserts new rows, which reuse the freed
+// slots; after each step the graph must equal pgvector's.
+func TestConformanceVacuum(t *testing.T) {
+	conn := oracleConn(t)
+	c := graphCase{name: "vacuum-l2", opclass: "vector_l2_ops", dims: 16, n: 1500, m: 8, efc: 32, seed: 31}
+	tab, real0, _ := oracleIndex(t, conn, c)
+	levels := realLevels(real0)
+	ix := ourIndex(t, c, tab, func(tid pgcompat.TID) int { return levels[tid] })
+	dist := graphDistance(tab)
+
+	// Delete every third row and the entry point's rows.
+	entryRows := map[pgcompat.TID]bool{}
+	for _, h := range real0.Elements[real0.Entry].HeapTIDs {
+		entryRows[tidOf(h)] = true
+	}
+	var ids []int
+	for i, tid := range tab.tids {
+		if i%3 == 1 || entryRows[tid] {
+			ids = append(ids, i)
+			require.NoError(t, ix.Delete(tid))
+		}
+	}
+	_, err := conn.Exec(ctx(t), "DELETE FROM "+tab.name+" WHERE id = ANY($1)", ids)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx(t), "VACUUM (INDEX_CLEANUP ON) "+tab.name)
+	require.NoError(t, err)
+	real1 := readHNSWVacuumed(t, conn, tab.name+"_idx")
+	res, err := ix.Vacuum(ctx(t))
+	require.NoError(t, err)
+	ours1, err := ix.Graph()
+	require.NoError(t, err)
+	assert.True(t, res.EntryReplaced, "the entry point was deleted")
+	assert.Len(t, ids, res.RowsRemoved)
+	d1 := compareGraphs(t, real1, ours1, dist)
+	t.Logf("after DELETE of %d rows and VACUUM: %d elements deleted, %d lists compared, %d equal, %d tie mismatches, %d other; %d/%d at the same position",
+		len(ids), res.ElementsDeleted, d1.lists, d1.listsEqual, d1.tieMismatch, d1.otherMismatch, d1.positions, d1.elements)
+	for _, ex := range d1.examples {
+		t.Log(ex)
+	}
+	assert.Zero(t, d1.otherMismatch)
+	assert.Equal(t, realDeletedSlots(real1), deletedSlots(ours1.Elements), "deleted slots and their versions")
+	assert.Equal(t, real1.Pages, ours1.Pages, "VACUUM never shrinks the index")
+	assert.Equal(t, real1.InsertPage, ours1.InsertPage, "insert page: the first page with a free slot")
+
+	// New rows: pgvector puts them in the freed slots.
+	extra := genRows(tab.oc.Type, c.dims, 300, c.seed+77, 0, 0, 0, 0)
+	data := make([][]any, len(extra))
+	for i, v := range extra {
+		data[i] = []any{c.n + i, wireValue(v), (c.n + i) % 10}
+	}
+	_, err = conn.CopyFrom(ctx(t), pgx.Identifier{tab.name}, []string{"id", "v", "label"}, pgx.CopyFromRows(data))
+	require.NoError(t, err)
+	rows, err := conn.Query(ctx(t), "SELECT ctid FROM "+tab.name+" WHERE id >= $1 ORDER BY id", c.n)
+	require.NoError(t, err)
+	newTIDs, err := pgx.CollectRows(rows, pgx.RowTo[pgtype.TID])
+	require.NoError(t, err)
+	require.Len(t, newTIDs, len(extra))
+	real2 := readHNSWVacuumed(t, conn, tab.name+"_idx")
+	levels = realLevels(real2)
+	for i, ct := range newTIDs {
+		tid := pgcompat.TID{Block: ct.BlockNumber, Offset: ct.OffsetNumber}
+		tab.byTID[tid] = extra[i]
+		require.NoError(t, ix.Insert(tid, extra[i]))
+	}
+	ours2, err := ix.Graph()
+	require.NoError(t, err)
+	d2 := compareGraphs(t, real2, ours2, dist)
+	reused := len(realDeletedSlots(real1)) - len(realDeletedSlots(real2))
+	t.Logf("after %d inserts: %d slots reused, %d lists compared, %d equal, %d tie mismatches, %d other; %d/%d at the same position",
+		len(extra), reused, d2.lists, d2.listsEqual, d2.tieMismatch, d2.otherMismatch, d2.positions, d2.elements)
+	for _, ex := range d2.examples {
+		t.Log(ex)
+	}
+	assert.Positive(t, reused)
+	assert.Zero(t, d2.otherMismatch)
+	assert.Equal(t, d2.elements, d2.positions, "new elements in the same slots")
+	assert.Equal(t, realDeletedSlots(real2), deletedSlots(ours2.Elements))
+	assert.Equal(t, real2.Pages, ours2.Pages)
+	assert.Equal(t, real2.InsertPage, ours2.InsertPage)
 }
