@@ -2,7 +2,8 @@ package hnsw
 
 // item is one candidate of a search: a node and its distance to the query.
 // Heaps of items are specialised by hand (no container/heap, no interfaces)
-// because they sit in the innermost loop of every search.
+// because they sit in the innermost loop of every search. Indices are
+// unsigned and bounded by len(a) so that the compiler drops the bounds checks.
 type item struct {
 	d  float32
 	id uint32
@@ -18,8 +19,8 @@ func (h *minHeap) items() []item { return h.a }
 
 func (h *minHeap) push(x item) {
 	a := append(h.a, x)
-	i := len(a) - 1
-	for i > 0 {
+	i := uint(len(a) - 1)
+	for i > 0 && i < uint(len(a)) {
 		p := (i - 1) / 2
 		if !(x.d < a[p].d) {
 			break
@@ -34,16 +35,16 @@ func (h *minHeap) push(x item) {
 func (h *minHeap) pop() item {
 	a := h.a
 	top := a[0]
-	n := len(a) - 1
+	n := uint(len(a) - 1)
 	x := a[n]
 	a = a[:n]
-	i := 0
+	i := uint(0)
 	for {
 		c := 2*i + 1
-		if c >= n {
+		if c >= uint(len(a)) || c < i {
 			break
 		}
-		if r := c + 1; r < n && a[r].d < a[c].d {
+		if r := c + 1; r < uint(len(a)) && a[r].d < a[c].d {
 			c = r
 		}
 		if !(a[c].d < x.d) {
@@ -52,7 +53,7 @@ func (h *minHeap) pop() item {
 		a[i] = a[c]
 		i = c
 	}
-	if n > 0 {
+	if i < uint(len(a)) {
 		a[i] = x
 	}
 	h.a = a
@@ -69,8 +70,8 @@ func (h *maxHeap) items() []item { return h.a }
 
 func (h *maxHeap) push(x item) {
 	a := append(h.a, x)
-	i := len(a) - 1
-	for i > 0 {
+	i := uint(len(a) - 1)
+	for i > 0 && i < uint(len(a)) {
 		p := (i - 1) / 2
 		if !(x.d > a[p].d) {
 			break
@@ -85,16 +86,16 @@ func (h *maxHeap) push(x item) {
 func (h *maxHeap) pop() item {
 	a := h.a
 	top := a[0]
-	n := len(a) - 1
+	n := uint(len(a) - 1)
 	x := a[n]
 	a = a[:n]
-	i := 0
+	i := uint(0)
 	for {
 		c := 2*i + 1
-		if c >= n {
+		if c >= uint(len(a)) || c < i {
 			break
 		}
-		if r := c + 1; r < n && a[r].d > a[c].d {
+		if r := c + 1; r < uint(len(a)) && a[r].d > a[c].d {
 			c = r
 		}
 		if !(a[c].d > x.d) {
@@ -103,7 +104,7 @@ func (h *maxHeap) pop() item {
 		a[i] = a[c]
 		i = c
 	}
-	if n > 0 {
+	if i < uint(len(a)) {
 		a[i] = x
 	}
 	h.a = a
