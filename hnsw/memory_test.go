@@ -77,3 +77,24 @@ func TestSearchDoesNotAllocate(t *testing.T) {
 		assert.LessOrEqual(t, allocs, 1.0, "Search allocates only its result")
 	}
 }
+
+// TestAddAllocations checks that an insert allocates nothing per node beyond
+// amortised growth once the pool is warm.
+func TestAddAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	base := manifoldVectors(241, 4000, 16)
+	ix, err := New(Config{Dim: 16, Capacity: len(base)})
+	require.NoError(t, err)
+	for i, v := range base[:2000] {
+		require.NoError(t, ix.Add(uint64(i), v))
+	}
+	i := 2000
+	allocs := testing.AllocsPerRun(1000, func() {
+		_ = ix.Add(uint64(i), base[i])
+		i++
+	})
+	t.Logf("allocations per Add: %.2f", allocs)
+	assert.Less(t, allocs, 0.5)
+}

@@ -531,8 +531,22 @@ func decode(r io.Reader, size int64, known bool) (*Index, int64, error) {
 
 	// Upper blocks, one side-arena chunk at a time.
 	ub := make([]byte, 4*cfg.M)
+	if known && h.upperNext > 0 {
+		// The size check above backs the count: carve every chunk out of
+		// one allocation.
+		chunks := int((h.upperNext + upperChunkBlocks - 1) >> upperChunkShift)
+		words := upperChunkBlocks * cfg.M
+		all := make([]uint32, chunks*words)
+		nl := *ix.lay.Load()
+		nl.upper = make([][]uint32, chunks)
+		for i := range nl.upper {
+			nl.upper[i] = all[i*words : (i+1)*words : (i+1)*words]
+		}
+		ix.lay.Store(&nl)
+		ix.bytesUpper.Add(int64(len(all)) * 4)
+	}
 	for b := uint32(0); b < h.upperNext; b++ {
-		if b&(upperChunkBlocks-1) == 0 {
+		if !known && b&(upperChunkBlocks-1) == 0 {
 			l := ix.lay.Load()
 			nl := *l
 			nl.upper = append(l.upper[:len(l.upper):len(l.upper)], make([]uint32, upperChunkBlocks*cfg.M))
@@ -651,7 +665,10 @@ func (ix *Index) validateLoaded(h *fileHeader) error {
 	l := ix.lay.Load()
 	hi := ix.hi
 	var keys, live, deleted uint64
-	upperOwner := make(map[uint32]bool)
+	// One bitmap of used upper blocks, and a key table sized once.
+	upperOwner := make([]uint64, (ix.upperNext+63)/64)
+	owned := func(b uint32) bool { return upperOwner[b>>6]&(1<<(b&63)) != 0 }
+	ix.rehashKeysLocked(int(min(h.live, uint64(hi))))
 	for id := uint32(0); id < hi; id++ {
 		rec := ix.record(l, id)
 		hd := rec[0]
@@ -668,10 +685,10 @@ func (ix *Index) validateLoaded(h *fileHeader) error {
 				return corruptf("node %d: upper blocks %d+%d out of range", id, up, level)
 			}
 			for b := up; b < up+uint32(level); b++ {
-				if upperOwner[b] {
+				if owned(b) {
 					return corruptf("node %d: upper block %d shared", id, b)
 				}
-				upperOwner[b] = true
+				upperOwner[b>>6] |= 1 << (b & 63)
 			}
 		}
 		for lc := 0; lc <= level; lc++ {
@@ -746,7 +763,7 @@ func (ix *Index) validateLoaded(h *fileHeader) error {
 	}
 	for _, ids := range ix.upperFree {
 		for _, b := range ids {
-			if upperOwner[b] {
+			if owned(b) {
 				return corruptf("free upper block %d is in use", b)
 			}
 		}

@@ -274,3 +274,23 @@ func saveChild(path string) {
 		_ = ix.SaveFile(path)
 	}
 }
+
+// TestLoadDoesNoPerNodeAllocation checks that the number of allocations a
+// load makes does not grow with the number of nodes.
+func TestLoadDoesNoPerNodeAllocation(t *testing.T) {
+	allocs := func(n int) float64 {
+		ix := buildIndex(t, Config{Dim: 8, M: 4, EfConstruction: 8}, manifoldVectors(231, n, 8))
+		var buf bytes.Buffer
+		_, err := ix.WriteTo(&buf)
+		require.NoError(t, err)
+		data := buf.Bytes()
+		return testing.AllocsPerRun(3, func() {
+			if _, err := Load(bytes.NewReader(data)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	small, large := allocs(500), allocs(size(8000, 3000))
+	t.Logf("allocations per load: %.0f (500 nodes), %.0f (more nodes)", small, large)
+	assert.LessOrEqual(t, large, small+2)
+}

@@ -22,7 +22,8 @@ package hnsw
 func (ix *Index) selectNeighbors(st *searchState, l *layout, w []item, lm int) (sel []item, pruned item, hasPruned bool) {
 	hnswlib := ix.cfg.Heuristic == HeuristicHNSWLib
 	if len(w) <= lm && !(hnswlib && len(w) == lm) {
-		return append(st.selR[:0], w...), item{}, false
+		st.selR = append(st.selR[:0], w...)
+		return st.selR, item{}, false
 	}
 	r := st.selR[:0]
 	d := st.selD[:0]
