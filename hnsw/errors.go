@@ -42,6 +42,7 @@ type ConfigError struct {
 	Range string // the valid range, e.g. "2..100"
 }
 
+// Error names the field, the value and the valid range.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("hnsw: invalid %s %v: valid range is %s", e.Field, e.Value, e.Range)
 }
@@ -56,6 +57,7 @@ type DimensionError struct {
 	Got  int // the vector's length
 }
 
+// Error reads like pgvector's "expected %d dimensions, not %d".
 func (e *DimensionError) Error() string {
 	return fmt.Sprintf("hnsw: expected %d dimensions, not %d", e.Want, e.Got)
 }
@@ -69,6 +71,7 @@ type NotFiniteError struct {
 	Value float32 // the NaN or ±Inf found there
 }
 
+// Error names the component and its value.
 func (e *NotFiniteError) Error() string {
 	return fmt.Sprintf("hnsw: component %d is %v; NaN and infinite values are not allowed", e.Index, e.Value)
 }
@@ -82,6 +85,7 @@ type KeyError struct {
 	Err error // ErrKeyNotFound or ErrKeyExists
 }
 
+// Error names the key and what is wrong with it.
 func (e *KeyError) Error() string { return fmt.Sprintf("%v: %d", e.Err, e.Key) }
 
 // Unwrap returns the sentinel.

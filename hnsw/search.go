@@ -63,7 +63,9 @@ type SearchOptions struct {
 	// A search for k results uses at least k.
 	Ef int
 	// Filter, when set, admits only the keys it returns true for. It is
-	// called from the searching goroutine, possibly several times per key.
+	// called from the searching goroutine, possibly several times per key,
+	// while the search holds the index's read lock: it must not call Add,
+	// AddBatch or Vacuum on the same index (other searches are fine).
 	Filter func(key uint64) bool
 	// Iterative selects the iterative scan mode (see IterativeMode).
 	Iterative IterativeMode
