@@ -24,9 +24,9 @@ func cpuHas(t ISA) bool {
 func kernelsFor(t ISA) *Kernels {
 	switch t {
 	case AVX2:
-		return &avx2Kernels
+		return &avx2Table
 	case AVX512:
-		return &avx512Kernels
+		return &avx512Table
 	}
 	return &genericKernels
 }

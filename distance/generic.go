@@ -200,4 +200,6 @@ var genericKernels = Kernels{
 	DotBatch:       batchWith(dotGeneric),
 	L2SquaredBatch: batchWith(l2SquaredGeneric),
 	L1Batch:        batchWith(l1Generic),
+	DotBlock:       blockWith(dotBlockGeneric),
+	L2SquaredBlock: blockWith(l2SquaredBlockGeneric),
 }

@@ -40,6 +40,11 @@ type Kernels struct {
 	L2SquaredBatch BatchFunc
 	// L1Batch is the batch form of L1.
 	L1Batch BatchFunc
+
+	// DotBlock is the block form of Dot: many queries × many vectors.
+	DotBlock BlockFunc
+	// L2SquaredBlock is the block form of L2Squared.
+	L2SquaredBlock BlockFunc
 }
 
 // Dot returns Σ a[i]·b[i] using the selected tier.
