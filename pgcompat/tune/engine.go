@@ -2,10 +2,8 @@ package tune
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/smallworld-go/smallworld/bench"
-	"github.com/smallworld-go/smallworld/hnsw"
 	"github.com/smallworld-go/smallworld/pgcompat"
 )
 
@@ -39,100 +37,89 @@ type builtIndex interface {
 	// tupleLevels returns the level drawn for every inserted row, merged
 	// duplicates included, for the build-memory model.
 	tupleLevels() []int
-	// memoryBytes is what the index holds in this process.
-	memoryBytes() int64
 }
 
 // defaultEngine returns the index the sweep uses.
-func defaultEngine() engine { return hnswEngine{} }
+func defaultEngine() engine { return pgEngine{} }
 
-// hnswEngine builds package hnsw indexes configured as pgvector builds its
-// graphs: its neighbour-selection variant (hnsw's default), duplicate merging
-// up to 10 rows per element, cosine normalisation, float16 storage for
-// halfvec, and levels drawn from pgvector's distribution. Rows are inserted
-// one at a time in heap order, as pgvector's serial build inserts them.
-type hnswEngine struct{}
+// pgEngine builds pgcompat.Index, the pgvector-mode index: an hnsw graph
+// built as pgvector builds it (its neighbour-selection variant, duplicate
+// merging into elements of up to 10 heap rows, cosine normalisation, halfvec
+// storage, levels from pgvector's distribution) behind pgvector's executor
+// (the hnsw.ef_search row cap). The build is serial, in heap order, as a
+// CREATE INDEX that fits in maintenance_work_mem runs it; graph distances use
+// the SIMD kernels, which differ from pgvector's sequential sums only in the
+// last bits.
+type pgEngine struct{}
 
-func (hnswEngine) build(ctx context.Context, job buildJob, progress func(int)) (builtIndex, error) {
-	levels := make([]int, 0, len(job.rows))
+// tidOf maps a base row to a heap TID; any injective map will do, since
+// only the rows' order matters to a build.
+func tidOf(row int32) pgcompat.TID {
+	return pgcompat.TID{Block: uint32(row) >> 8, Offset: uint16(row&0xff) + 1}
+}
+
+// rowOf inverts tidOf.
+func rowOf(t pgcompat.TID) int32 { return int32(t.Block<<8 | uint32(t.Offset-1)) }
+
+func (pgEngine) build(ctx context.Context, job buildJob, progress func(int)) (builtIndex, error) {
 	src := pgcompat.NewLevelSource(job.params.M, job.seed)
-	cfg := hnsw.Config{
-		Dim:             job.base.Dim,
-		M:               job.params.M,
-		EfConstruction:  job.params.EfConstruction,
-		EfSearch:        pgcompat.DefaultEfSearch,
-		Metric:          job.oc.metric,
-		Storage:         job.oc.storage,
-		Heuristic:       hnsw.HeuristicKeepPruned,
-		MergeDuplicates: true,
-		MaxKeysPerNode:  10,
-		Capacity:        len(job.rows),
-		// Add calls Level exactly once per insert, in order, from this
-		// goroutine: record what was drawn.
-		LevelSource: hnsw.LevelFunc(func(uint64) int {
+	levels := make([]int, 0, len(job.rows))
+	const every = 256
+	ix, err := pgcompat.NewIndex(pgcompat.IndexSpec{
+		OpClass:      job.oc.oc,
+		Dims:         job.base.Dim,
+		Options:      pgcompat.HNSWOptions{M: job.params.M, EfConstruction: job.params.EfConstruction},
+		FastDistance: true,
+		// Called once per row reaching the graph, in insertion order, from
+		// the building goroutine: record the draws, and count progress.
+		Levels: func(pgcompat.TID) int {
 			l := src.Next()
 			levels = append(levels, l)
+			if progress != nil && len(levels)%every == 0 {
+				progress(every)
+			}
 			return l
-		}),
-	}
-	ix, err := hnsw.New(cfg)
+		},
+	})
 	if err != nil {
 		return nil, err
 	}
-	const every = 256
+	rows := make([]pgcompat.Row, len(job.rows))
 	for i, r := range job.rows {
-		if i%every == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if i > 0 && progress != nil {
-				progress(every)
-			}
-		}
-		if err := ix.Add(uint64(r), job.base.Row(int(r))); err != nil {
-			return nil, fmt.Errorf("insert of row %d: %w", r, err)
-		}
+		rows[i] = pgcompat.Row{TID: tidOf(r), Value: job.base.Row(int(r))}
 	}
-	if progress != nil && len(job.rows) > 0 {
-		progress((len(job.rows)-1)%every + 1)
+	settings := pgcompat.DefaultSettings(pgcompat.Linux64)
+	// Build in memory, as the recommended maintenance_work_mem ensures.
+	settings.MaintenanceWorkMem = pgcompat.Linux64.MaxKilobytes()
+	if _, err := ix.Build(ctx, rows, settings); err != nil {
+		return nil, err
 	}
-	return &hnswIndex{ix: ix, tuples: levels}, nil
+	if progress != nil && len(levels)%every != 0 {
+		progress(len(levels) % every)
+	}
+	return &pgIndex{ix: ix, tuples: levels, settings: settings}, nil
 }
 
-// hnswIndex is a built hnsw index.
-type hnswIndex struct {
-	ix     *hnsw.Index
-	tuples []int
+// pgIndex is a built pgcompat.Index.
+type pgIndex struct {
+	ix       *pgcompat.Index
+	tuples   []int
+	settings pgcompat.Settings
 }
 
-func (h *hnswIndex) scan(q []float32, limit, ef int, dst []int32) ([]int32, int, error) {
-	// pgvector's scan yields the ef nearest elements found and then stops
-	// (no iterative scan), so LIMIT k above ef gets ef rows. hnsw widens its
-	// candidate list to k instead; asking for min(k, ef) rows with ef
-	// candidates reproduces pgvector's cap.
-	res, st, err := h.ix.SearchWith(q, min(limit, ef), hnsw.SearchOptions{Ef: ef, Iterative: hnsw.IterativeOff})
+func (p *pgIndex) scan(q []float32, limit, ef int, dst []int32) ([]int32, int, error) {
+	s := p.settings
+	s.EfSearch = ef
+	rows, st, err := p.ix.Scan(q, limit, s)
 	if err != nil {
 		return dst, 0, err
 	}
-	for _, r := range res {
-		dst = append(dst, int32(r.Key))
+	for _, r := range rows {
+		dst = append(dst, rowOf(r.TID))
 	}
 	return dst, st.DistanceEvaluations, nil
 }
 
-func (h *hnswIndex) elementLevels() []int {
-	n := h.ix.NodeCount()
-	out := make([]int, 0, n)
-	for id := range n {
-		info, err := h.ix.Node(hnsw.NodeID(id))
-		if err != nil || info.Deleted {
-			continue
-		}
-		out = append(out, info.Level)
-	}
-	return out
-}
+func (p *pgIndex) elementLevels() []int { return p.ix.Levels() }
 
-func (h *hnswIndex) tupleLevels() []int { return h.tuples }
-
-func (h *hnswIndex) memoryBytes() int64 { return h.ix.Stats().BytesUsed }
+func (p *pgIndex) tupleLevels() []int { return p.tuples }

@@ -9,17 +9,17 @@ import (
 
 	"github.com/smallworld-go/smallworld/bench"
 	"github.com/smallworld-go/smallworld/halfvec"
-	"github.com/smallworld-go/smallworld/hnsw"
 	"github.com/smallworld-go/smallworld/pgcompat"
 )
 
 // opClassInfo is what the sweep needs to know of an operator class.
 type opClassInfo struct {
-	oc      pgcompat.OpClass
-	truth   bench.Metric // the exact-search metric (pgvector's operator)
-	metric  hnsw.Metric  // the graph's metric
-	storage hnsw.Storage // Float16 for halfvec
+	oc    pgcompat.OpClass
+	truth bench.Metric // the exact-search metric (pgvector's operator)
 }
+
+// half reports whether the class stores float16 values (halfvec).
+func (o opClassInfo) half() bool { return o.oc.Type == "halfvec" }
 
 // valueSize is the stored size of one value of dim dimensions.
 func (o opClassInfo) valueSize(dim int) int {
@@ -38,19 +38,16 @@ func lookupOpClass(name string) (opClassInfo, error) {
 	if oc.Type != "vector" && oc.Type != "halfvec" {
 		return opClassInfo{}, fmt.Errorf("%w: operator class %s indexes %s; tune models the vector_* and halfvec_* classes", ErrUnsupported, name, oc.Type)
 	}
-	info := opClassInfo{oc: oc, storage: hnsw.Float32}
-	if oc.Type == "halfvec" {
-		info.storage = hnsw.Float16
-	}
+	info := opClassInfo{oc: oc}
 	switch oc.Operator {
 	case pgcompat.OpL2:
-		info.truth, info.metric = bench.L2, hnsw.L2
+		info.truth = bench.L2
 	case pgcompat.OpNegInner:
-		info.truth, info.metric = bench.InnerProduct, hnsw.InnerProduct
+		info.truth = bench.InnerProduct
 	case pgcompat.OpCosine:
-		info.truth, info.metric = bench.Cosine, hnsw.Cosine
+		info.truth = bench.Cosine
 	case pgcompat.OpL1:
-		info.truth, info.metric = bench.L1, hnsw.L1
+		info.truth = bench.L1
 	default:
 		return opClassInfo{}, fmt.Errorf("%w: operator %s of %s", ErrUnsupported, oc.Operator, name)
 	}
@@ -119,7 +116,7 @@ func prepare(s Spec, oc opClassInfo) (*dataset, error) {
 
 	// Round to half precision first: the column stores halves, the query
 	// is cast to halfvec, and a value may round to zero.
-	if oc.storage == hnsw.Float16 {
+	if oc.half() {
 		var err error
 		if base, err = roundHalf("base", base); err != nil {
 			return nil, err

@@ -24,7 +24,7 @@ func TestOpClasses(t *testing.T) {
 	assert.Len(t, names, 8, "the vector_* and halfvec_* classes")
 	for _, n := range names {
 		oc := mustOpClass(t, n)
-		assert.Equal(t, oc.oc.Type == "halfvec", oc.storage == 1, n)
+		assert.Equal(t, oc.oc.Type == "halfvec", oc.half(), n)
 	}
 	for _, bad := range []string{"bit_hamming_ops", "sparsevec_l2_ops", "vector_foo_ops"} {
 		_, err := lookupOpClass(bad)

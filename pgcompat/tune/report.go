@@ -204,8 +204,6 @@ type BuildResult struct {
 	// spill at the configured maintenance_work_mem (0 when it fits).
 	BuildMemory int64 `json:"build_memory"`
 	FlushAfter  int64 `json:"flush_after,omitempty"`
-	// ProcessMemory is what this in-process index holds.
-	ProcessMemory int64 `json:"process_memory"`
 }
 
 // Timing splits a run's time. Builds and Queries add up the workers' time,

@@ -270,7 +270,6 @@ func runJob(ctx context.Context, s Spec, oc opClassInfo, ds *dataset, truth *ben
 	for _, l := range tuples {
 		o.build.TopLevel = max(o.build.TopLevel, l)
 	}
-	o.build.ProcessMemory = ix.memoryBytes()
 
 	valueSize := oc.valueSize(ds.base.Dim)
 	var im IndexModel
