@@ -54,65 +54,88 @@ func meets(r *Result, s Spec) bool {
 		(s.MaxLatency == 0 || r.Latency.P99 <= s.MaxLatency)
 }
 
-// cheaper orders results by the objective, then by the other costs.
-func cheaper(o Objective) func(a, b *Result) int {
-	evals := func(a, b *Result) int { return cmp.Compare(a.DistanceEvals.Mean, b.DistanceEvals.Mean) }
-	size := func(a, b *Result) int { return cmp.Compare(a.IndexBytes, b.IndexBytes) }
-	build := func(a, b *Result) int { return cmp.Compare(a.BuildTime, b.BuildTime) }
-	lat := func(a, b *Result) int { return cmp.Compare(a.Latency.P50, b.Latency.P50) }
-	var order []func(a, b *Result) int
+// costOf is the objective's measure of a result: smaller is cheaper.
+func costOf(o Objective, r *Result) float64 {
 	switch o {
 	case ObjectiveLatency:
-		order = append(order, lat, evals, size)
+		return float64(r.Latency.P50)
 	case ObjectiveSize:
-		order = append(order, size, evals, build)
+		return float64(r.IndexBytes)
 	case ObjectiveBuild:
-		order = append(order, build, evals, size)
-	default:
-		order = append(order, evals, size, build)
+		return float64(r.BuildTime)
 	}
-	return func(a, b *Result) int {
-		for _, f := range order {
-			if c := f(a, b); c != 0 {
-				return c
-			}
+	return r.DistanceEvals.Mean
+}
+
+// costTolerance is how much dearer than the cheapest a configuration may be
+// and still count as as cheap: measured costs that close are the same cost,
+// and among them the one with the most recall to spare is the safer choice.
+const costTolerance = 0.02
+
+// pick returns the recommended result among candidates: those within
+// costTolerance of the cheapest, then the highest worst-case recall, then
+// the smaller index, the cheaper build and the smaller ef_search.
+func pick(o Objective, candidates []*Result) *Result {
+	if len(candidates) == 0 {
+		return nil
+	}
+	cheapest := costOf(o, candidates[0])
+	for _, r := range candidates[1:] {
+		cheapest = min(cheapest, costOf(o, r))
+	}
+	var best *Result
+	for _, r := range candidates {
+		if costOf(o, r) > cheapest*(1+costTolerance) {
+			continue
 		}
-		return cmp.Compare(a.EfSearch, b.EfSearch)
+		if best == nil || better(r, best) {
+			best = r
+		}
 	}
+	return best
+}
+
+// better breaks ties among equally cheap results.
+func better(a, b *Result) bool {
+	if c := cmp.Compare(a.Recall.Min-a.RecallSE, b.Recall.Min-b.RecallSE); c != 0 {
+		return c > 0
+	}
+	if c := cmp.Compare(a.IndexBytes, b.IndexBytes); c != 0 {
+		return c < 0
+	}
+	if c := cmp.Compare(a.BuildTime, b.BuildTime); c != 0 {
+		return c < 0
+	}
+	return a.EfSearch < b.EfSearch
 }
 
 // recommend picks the cheapest result meeting the targets and writes its SQL.
 func recommend(ctx context.Context, rep *Report, s Spec, oc opClassInfo, ds *dataset) error {
-	var best *Result
-	var bestUsesIndex *Result
-	candidates := 0
-	less := cheaper(s.Objective)
+	var all, usesIndex []*Result
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		r.MeetsTargets = meets(r, s)
-		if !r.MeetsTargets {
-			continue
+		if r.MeetsTargets {
+			all = append(all, r)
+			if r.Plan.UseIndex {
+				usesIndex = append(usesIndex, r)
+			}
 		}
-		candidates++
-		if best == nil || less(r, best) < 0 {
-			best = r
-		}
-		if r.Plan.UseIndex && (bestUsesIndex == nil || less(r, bestUsesIndex) < 0) {
-			bestUsesIndex = r
-		}
+	}
+	// A configuration the planner would not use is no use: prefer one it
+	// uses when there is one.
+	best := pick(s.Objective, usesIndex)
+	if best == nil {
+		best = pick(s.Objective, all)
 	}
 	if best == nil {
 		rep.NoRecommendation = noRecommendation(rep, s)
 		return nil
 	}
-	// A configuration the planner would not use is no use: prefer one it
-	// uses when there is one.
-	if bestUsesIndex != nil {
-		best = bestUsesIndex
-	}
+	candidates := len(all)
 	rec := &Recommendation{Result: *best, Candidates: candidates}
-	rec.Reason = fmt.Sprintf("the lowest %s among the %d configurations whose recall@%d, less one standard error, is ≥ %.3g in every build%s",
-		objectiveWhat(s.Objective), candidates, s.K, s.TargetRecall, limitsText(s))
+	rec.Reason = fmt.Sprintf("the lowest %s (within %.0f%%, then the most recall) among the %d configurations whose recall@%d, less one standard error, is ≥ %.3g in every build%s",
+		objectiveWhat(s.Objective), 100*costTolerance, candidates, s.K, s.TargetRecall, limitsText(s))
 
 	need := best.BuildMemory
 	// Headroom: a real build draws other levels (a few percent more upper
