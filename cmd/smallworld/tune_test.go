@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"math"
@@ -265,4 +267,15 @@ func TestMaintenanceWorkMemFlag(t *testing.T) {
 	kb, err = parseMaintenanceWorkMem("65536")
 	require.NoError(t, err)
 	assert.Equal(t, pgcompat.DefaultSettings(pgcompat.Linux64).MaintenanceWorkMem, kb, "a plain number is kB")
+}
+
+func TestTuneInterruptedPrintsWhatIsDone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as if Ctrl-C came at once
+	var out, errOut bytes.Buffer
+	code := run(ctx, env{stdout: &out, stderr: &errOut}, tuneArgs)
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, errOut.String(), "interrupted")
+	assert.Contains(t, out.String(), "INTERRUPTED")
+	assert.Contains(t, out.String(), "No recommendation")
 }

@@ -28,7 +28,7 @@
 // table (LoadTable, streamed through pgx), or from memory.
 //
 // The package also answers the questions that need no data: the size and
-// build memory of an index of N rows (EstimateSize), the planner's choice for
+// build memory of an index of N rows (EstimateIndex), the planner's choice for
 // a query (ExplainQuery, MinRowsForIndex), and how far embeddings moved
 // between two model versions (Drift).
 package tune

@@ -68,8 +68,16 @@ type SimilarityStats struct {
 	StdDev float64 `json:"stddev"`
 	Min    float64 `json:"min"`
 	Max    float64 `json:"max"`
-	// Percentiles at 1, 5, 10, 25, 50, 75, 90, 95 and 99 %.
-	P1, P5, P10, P25, P50, P75, P90, P95, P99 float64
+	// P1 … P99 are the percentiles at 1, 5, 10, 25, 50, 75, 90, 95 and 99 %.
+	P1  float64 `json:"p1"`
+	P5  float64 `json:"p5"`
+	P10 float64 `json:"p10"`
+	P25 float64 `json:"p25"`
+	P50 float64 `json:"p50"`
+	P75 float64 `json:"p75"`
+	P90 float64 `json:"p90"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
 	// Below is the number of pairs under the threshold.
 	Below int `json:"below_threshold"`
 	// Histogram counts similarities in equal buckets from Min to 1.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -113,12 +114,16 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	ew.printf("\n")
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "m\tef_c\tef_search\trecall\t±\trows\tdist/q\tp50\tp95\tp99\tindex\tbuild mem\tplan\t\t")
+	minCol := ""
+	if r.Spec.Repeats > 1 {
+		minCol = "min\t"
+	}
+	fmt.Fprintln(tw, "m\tef_c\tef_search\trecall\t± se\t"+minCol+"rows\tdist/q\tp50\tp95\tp99\tindex\tbuild mem\tplan\t\t")
 	var prev BuildParams
 	for i := range r.Results {
 		x := &r.Results[i]
 		if i > 0 && x.BuildParams != prev {
-			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t\t\t")
+			fmt.Fprintln(tw, strings.Repeat("\t", 15+strings.Count(minCol, "\t")))
 		}
 		prev = x.BuildParams
 		mark := ""
@@ -128,15 +133,15 @@ func (r *Report) WriteText(w io.Writer) error {
 		if r.Recommendation != nil && r.Recommendation.BuildParams == x.BuildParams && r.Recommendation.EfSearch == x.EfSearch {
 			mark += ">"
 		}
-		spread := ""
-		if x.Repeats > 1 {
-			spread = fmt.Sprintf("%.4f", x.Recall.StdDev)
+		spread := fmt.Sprintf("%.4f\t", x.RecallSE)
+		if r.Spec.Repeats > 1 {
+			spread += fmt.Sprintf("%.4f\t", x.Recall.Min)
 		}
 		plan := "index"
 		if !x.Plan.UseIndex {
 			plan = "seq+sort"
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%.4f\t%s\t%.1f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%.4f\t%s%.1f\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			x.M, x.EfConstruction, x.EfSearch, x.Recall.Mean, spread, x.Rows, x.DistanceEvals.Mean,
 			formatLatency(x.Latency.P50), formatLatency(x.Latency.P95), formatLatency(x.Latency.P99),
 			FormatBytes(x.IndexBytes), FormatBytes(x.BuildMemory), plan, mark)
@@ -145,7 +150,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		return err
 	}
 	ew.printf("\n* Pareto front (recall vs distance evaluations)   > recommended\n")
-	ew.printf("recall: recall@%d vs exact search, ties counted; rows: rows returned (hnsw.ef_search caps them); dist/q: distance evaluations per query;\n", r.Spec.K)
+	ew.printf("recall: recall@%d vs exact search, ties counted; ± se: its standard error over the queries; rows: rows returned (hnsw.ef_search caps them); dist/q: distance evaluations per query;\n", r.Spec.K)
 	ew.printf("p50/p95/p99: in-process latency; index: predicted pg_relation_size; build mem: maintenance_work_mem for an in-memory build;\n")
 	ew.printf("plan: PostgreSQL's choice for LIMIT %d at %d rows\n", r.Spec.K, d.ModelRows)
 
