@@ -94,7 +94,9 @@ func TestConformanceRecallFidelity(t *testing.T) {
 	// The oracle: load once, build and drop the index fidelityBuilds times.
 	_, err = conn.Exec(c, "DROP TABLE IF EXISTS sift; CREATE TABLE sift (id int, v vector(128)); CREATE TABLE sift_q (id int, v vector(128))")
 	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = conn.Exec(context.Background(), "DROP TABLE IF EXISTS sift; DROP TABLE IF EXISTS sift_q") })
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP TABLE IF EXISTS sift; DROP TABLE IF EXISTS sift_q")
+	})
 	load := func(table string, m *bench.Matrix) {
 		_, err := conn.CopyFrom(c, pgx.Identifier{table}, []string{"id", "v"}, pgx.CopyFromSlice(m.Len(), func(i int) ([]any, error) {
 			return []any{i, pgvector.NewVector(m.Row(i))}, nil
