@@ -92,7 +92,7 @@ func TestConformanceRecallFidelity(t *testing.T) {
 	c := ctx(t)
 
 	// The oracle: load once, build and drop the index fidelityBuilds times.
-	_, err = conn.Exec(c, "DROP TABLE IF EXISTS sift; CREATE TABLE sift (id int, v vector(128)); CREATE TABLE sift_q (id int, v vector(128))")
+	_, err = conn.Exec(c, "DROP TABLE IF EXISTS sift; DROP TABLE IF EXISTS sift_q; CREATE TABLE sift (id int, v vector(128)); CREATE TABLE sift_q (id int, v vector(128))")
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_, _ = conn.Exec(context.Background(), "DROP TABLE IF EXISTS sift; DROP TABLE IF EXISTS sift_q")

@@ -754,3 +754,68 @@ func ExampleIndex() {
 	// (0,41) 1
 	// (0,33) 2
 }
+
+// benchRows are the rows the benchmarks index: clustered 128-dimensional
+// vectors, like image descriptors.
+func benchRows(b *testing.B, n int) []pgcompat.Row {
+	b.Helper()
+	vals := genRows("vector", 128, n, 123, 0, 0, 0, 0)
+	rows := make([]pgcompat.Row, n)
+	for i, v := range vals {
+		rows[i] = pgcompat.Row{TID: tidFor(i), Value: v}
+	}
+	return rows
+}
+
+// BenchmarkIndexBuild compares pgvector's sequential float32 arithmetic
+// (the default, bit-exact) with smallworld's SIMD kernels (FastDistance).
+func BenchmarkIndexBuild(b *testing.B) {
+	rows := benchRows(b, 3000)
+	oc, _ := pgcompat.LookupOpClass("vector_l2_ops")
+	for _, fast := range []bool{false, true} {
+		b.Run(fmt.Sprintf("fast=%v", fast), func(b *testing.B) {
+			for range b.N {
+				ix, err := pgcompat.NewIndex(pgcompat.IndexSpec{OpClass: oc, Dims: 128, FastDistance: fast, Seed: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := ix.Build(context.Background(), rows, pgcompat.DefaultSettings(pgcompat.Linux64)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(rows)), "µs/row")
+		})
+	}
+}
+
+// BenchmarkIndexScan measures one ORDER BY … LIMIT 10 query, with the
+// executor's distance recomputation, at the default ef_search.
+func BenchmarkIndexScan(b *testing.B) {
+	rows := benchRows(b, 10000)
+	oc, _ := pgcompat.LookupOpClass("vector_l2_ops")
+	queries := genRows("vector", 128, 100, 124, 0, 0, 0, 0)
+	for _, fast := range []bool{false, true} {
+		ix, err := pgcompat.NewIndex(pgcompat.IndexSpec{OpClass: oc, Dims: 128, FastDistance: fast, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ix.Build(context.Background(), rows, pgcompat.DefaultSettings(pgcompat.Linux64)); err != nil {
+			b.Fatal(err)
+		}
+		for _, mode := range []string{"off", "strict_order"} {
+			b.Run(fmt.Sprintf("fast=%v/%s", fast, mode), func(b *testing.B) {
+				s := settings(b, "hnsw.iterative_scan", mode)
+				evals := 0
+				b.ResetTimer()
+				for i := range b.N {
+					_, st, err := ix.Scan(queries[i%len(queries)], 10, s)
+					if err != nil {
+						b.Fatal(err)
+					}
+					evals += st.DistanceEvaluations
+				}
+				b.ReportMetric(float64(evals)/float64(b.N), "dists/op")
+			})
+		}
+	}
+}
