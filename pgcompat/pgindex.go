@@ -90,22 +90,42 @@ type IndexSpec struct {
 // the order in which VACUUM repairs the graph and where new elements go.
 //
 // Given the same rows in the same order and the same levels, it builds the
-// same graph as pgvector (every neighbour list in stored order, and the
-// entry point) and a scan returns the same rows in the same order, except
-// where distances tie exactly (pgvector then breaks ties by the internals of
-// its pairing heaps). Known divergences:
+// same graph as pgvector (every neighbour list in stored order, the entry
+// point, and every element at the same page position), a scan returns the
+// same rows in the same order with bit-identical distances, and VACUUM and
+// later inserts leave the same graph, deleted slots and insert page. The
+// conformance tests check this against pgvector 0.8.7 (PGlite). Known
+// divergences:
 //
+//   - Exact distance ties: pgvector orders equal distances by the internals
+//     of its pairing heaps (and, when sorting a full list, by memory
+//     address); the graph's heaps order them otherwise. Where two
+//     candidates tie, lists can differ, and the difference spreads to later
+//     inserts. Bit strings under Hamming distance tie constantly.
+//   - bit_jaccard_ops: pgvector's search compares Jaccard distances as
+//     doubles, the graph as float32, so near-ties can resolve differently.
 //   - Duplicates are found by comparing values numerically, pgvector
 //     compares their bytes: rows that differ only in the sign of a zero
 //     component are merged here, not by pgvector.
-//   - bit_jaccard_ops: pgvector's search compares Jaccard distances as
-//     doubles, the graph as float32, so near-ties can resolve differently.
 //   - The memory limit of iterative scans (work_mem ×
 //     hnsw.scan_mem_multiplier) is a model of PostgreSQL's allocator, not a
-//     replay of it; the batch at which a scan stops exploring can differ by
-//     one.
+//     replay: when the visited set's hash table grows depends on the hashes
+//     of the index TIDs visited, so a scan can stop exploring a batch or a
+//     few batches earlier or later than pgvector's.
+//   - A NULL query returns the entry point and the elements nearest it in
+//     the graph; pgvector's choice and order among these all-equal distances
+//     is that of its heaps.
 //   - Builds are serial: a parallel build's graph depends on timing and is
-//     not reproducible.
+//     not reproducible. ALTER INDEX … SET (ef_construction) is not modelled.
+//   - Levels: pgvector draws them from its backend's unseeded generator, so
+//     only their distribution can match (or pass the real ones in
+//     IndexSpec.Levels, read from the index pages).
+//   - sparsevec and bit values are stored densely (16 bits per component for
+//     bit), which is exact but costs time and memory proportional to the
+//     column's dimensions, at most hnsw.MaxDim graph components.
+//   - If a Vacuum is cancelled, the elements it was deleting stay in the
+//     graph as tombstones until the next Vacuum, and searches meanwhile do
+//     not count them towards ef, which pgvector's scans do.
 //
 // All methods are safe for concurrent use.
 type Index struct {
