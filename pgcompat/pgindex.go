@@ -410,6 +410,8 @@ type BuildResult struct {
 	// Notice is the NOTICE PostgreSQL prints when the graph stops fitting,
 	// or nil.
 	Notice *Notice
+	// DistanceEvaluations counts the graph distances the build computed.
+	DistanceEvaluations uint64
 }
 
 // Build fills an empty index with rows, as CREATE INDEX on a table
@@ -442,6 +444,7 @@ func (ix *Index) Build(ctx context.Context, rows []Row, s Settings) (BuildResult
 		return BuildResult{}, ErrNotEmpty
 	}
 	res := BuildResult{Rows: len(rows)}
+	evals := ix.g.Stats().DistanceEvaluations
 	total := int64(s.MaintenanceWorkMem) * 1024
 	mem := newGenerationContext(s.Platform.generationSizes())
 	used := int64(0)
@@ -497,6 +500,7 @@ func (ix *Index) Build(ctx context.Context, rows []Row, s Settings) (BuildResult
 		flush()
 	}
 	res.Elements = len(ix.order)
+	res.DistanceEvaluations = ix.g.Stats().DistanceEvaluations - evals
 	return res, nil
 }
 

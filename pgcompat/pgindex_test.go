@@ -427,6 +427,7 @@ func TestIndexBuildFlushesLikeBuildMemory(t *testing.T) {
 	assert.Equal(t, mem.FlushAfter, res.InMemory)
 	assert.Equal(t, pgcompat.FlushNotice(res.InMemory), *res.Notice)
 	assert.Equal(t, 1500, res.Indexed)
+	assert.Positive(t, res.DistanceEvaluations)
 
 	// The page model agrees with IndexSize, an independent replay.
 	want, err := pgcompat.IndexSize(pgcompat.SizeSpec{M: 16, ValueSize: pgcompat.VectorValueSize(64), Levels: levels, InMemory: res.InMemory})
