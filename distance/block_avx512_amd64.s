@@ -15,6 +15,11 @@
 // use the K1 tail mask: masked-off lanes are neither loaded nor able to
 // fault, and add zero.
 //
+// A last tile of one or two queries (nq mod 4 = 1 or 2, and every call with
+// nq ≤ 2) runs a two-query tile instead: 8 accumulators, 6 loads for 8
+// FMAs, still FMA-bound, so a caller can score pairs of queries at full
+// speed.
+//
 // Order: the vector tiles form the outer loop and the query tiles the inner
 // one, so each vector is read from memory once per call while the queries
 // stay in cache. A short edge tile (fewer than 4 vectors or queries left)
@@ -71,6 +76,21 @@
 	L2B_Q(Z18, Z8, Z9, Z10, Z11); \
 	L2B_Q(Z19, Z12, Z13, Z14, Z15)
 
+// Two-query tiles (the last one or two queries): accumulators Z0–Z7.
+#define BLK_LOAD6(LD) \
+	LD(R12, Z20); LD(R13, Z21); LD(R14, Z22); LD(R15, Z23); \
+	LD(R8, Z16); LD(R9, Z17)
+
+#define DOTB_CHUNK2(LD) \
+	BLK_LOAD6(LD); \
+	DOTB_Q(Z16, Z0, Z1, Z2, Z3); \
+	DOTB_Q(Z17, Z4, Z5, Z6, Z7)
+
+#define L2B_CHUNK2(LD) \
+	BLK_LOAD6(LD); \
+	L2B_Q(Z16, Z0, Z1, Z2, Z3); \
+	L2B_Q(Z17, Z4, Z5, Z6, Z7)
+
 // BLK_FOLD_A: accumulators a (query 0 or 2) and b (query 1 or 3) of one
 // vector → a = [a.l0+a.l2, a.l1+a.l3, b.l0+b.l2, b.l1+b.l3].
 #define BLK_FOLD_A(a, b) \
@@ -109,6 +129,39 @@
 	VUNPCKHPD Z5, Z4, Z17; \
 	VADDPS    Z17, Z16, Z0
 
+// BLK_REDUCE2 is BLK_REDUCE for a two-query tile. Where BLK_REDUCE pairs
+// queries 0/1 with 2/3 in BLK_FOLD_B, it pairs each vector's folded
+// accumulator with itself: the same additions, so the same results as in a
+// four-query tile, with lanes 2 and 3 of Z0 repeating lanes 0 and 1.
+#define BLK_REDUCE2 \
+	BLK_FOLD_A(Z0, Z4); \
+	BLK_FOLD_A(Z1, Z5); \
+	BLK_FOLD_A(Z2, Z6); \
+	BLK_FOLD_A(Z3, Z7); \
+	BLK_FOLD_B(Z0, Z0); \
+	BLK_FOLD_B(Z1, Z1); \
+	BLK_FOLD_B(Z2, Z2); \
+	BLK_FOLD_B(Z3, Z3); \
+	VUNPCKLPS Z1, Z0, Z16; \
+	VUNPCKHPS Z1, Z0, Z17; \
+	VADDPS    Z17, Z16, Z4; \
+	VUNPCKLPS Z3, Z2, Z16; \
+	VUNPCKHPS Z3, Z2, Z17; \
+	VADDPS    Z17, Z16, Z5; \
+	VUNPCKLPD Z5, Z4, Z16; \
+	VUNPCKHPD Z5, Z4, Z17; \
+	VADDPS    Z17, Z16, Z0
+
+#define BLK_ZERO8 \
+	VXORPS X0, X0, X0; \
+	VXORPS X1, X1, X1; \
+	VXORPS X2, X2, X2; \
+	VXORPS X3, X3, X3; \
+	VXORPS X4, X4, X4; \
+	VXORPS X5, X5, X5; \
+	VXORPS X6, X6, X6; \
+	VXORPS X7, X7, X7
+
 #define BLK_ZERO \
 	VXORPS X0, X0, X0; \
 	VXORPS X1, X1, X1; \
@@ -137,8 +190,42 @@
 	VEXTRACTF32X4 $l, Z0, X1; \
 	VMOVUPS       X1, K2, (CX)
 
-// BLOCK512(CHUNK) is the whole block loop.
-#define BLOCK512(CHUNK) \
+// BLK_OUTPTR sets CX to out + (SI·n + DI)·4, DX to n·4 (the distance
+// between two queries' results) and BX to nq.
+#define BLK_OUTPTR \
+	MOVQ    n+48(FP), DX; \
+	MOVQ    SI, CX; \
+	IMULQ   DX, CX; \
+	ADDQ    DI, CX; \
+	SHLQ    $2, CX; \
+	ADDQ    out+56(FP), CX; \
+	SHLQ    $2, DX; \
+	MOVQ    nq+8(FP), BX
+
+// BLK_DIMLOOP(CHUNK, loop, tail, reduce) runs CHUNK over the whole 16-float
+// blocks of the dimension, then over the masked tail.
+#define BLK_DIMLOOP(CHUNK, loop, tail, reduce) \
+	MOVQ    dim+16(FP), BX; \
+	ANDQ    $-16, BX; \
+	SHLQ    $2, BX; \
+	XORQ    AX, AX; \
+	TESTQ   BX, BX; \
+	JEQ     tail; \
+loop: \
+	CHUNK(BLK_LD); \
+	ADDQ    $64, AX; \
+	CMPQ    AX, BX; \
+	JLT     loop; \
+tail: \
+	KORTESTW K1, K1; \
+	JEQ     reduce; \
+	CHUNK(BLK_LDM); \
+reduce:
+
+// BLOCK512(CHUNK, CHUNK2) is the whole block loop: CHUNK for tiles of four
+// queries, CHUNK2 for a last tile of one or two (a lone query fills both
+// slots of the tile).
+#define BLOCK512(CHUNK, CHUNK2) \
 	MOVQ    dim+16(FP), CX; \
 	ANDQ    $15, CX; \
 	MOVL    $1, AX; \
@@ -162,40 +249,32 @@ rows: \
 	KMOVW   DX, K2; \
 	XORQ    SI, SI; \
 queries: \
+	MOVQ    nq+8(FP), CX; \
+	SUBQ    SI, CX; \
+	CMPQ    CX, $2; \
+	JLE     pair; \
 	BLK_QPTR(0, R8); \
 	BLK_QPTR(1, R9); \
 	BLK_QPTR(2, R10); \
 	BLK_QPTR(3, R11); \
 	BLK_ZERO; \
-	MOVQ    dim+16(FP), BX; \
-	ANDQ    $-16, BX; \
-	SHLQ    $2, BX; \
-	XORQ    AX, AX; \
-	TESTQ   BX, BX; \
-	JEQ     tail; \
-loop: \
-	CHUNK(BLK_LD); \
-	ADDQ    $64, AX; \
-	CMPQ    AX, BX; \
-	JLT     loop; \
-tail: \
-	KORTESTW K1, K1; \
-	JEQ     reduce; \
-	CHUNK(BLK_LDM); \
-reduce: \
+	BLK_DIMLOOP(CHUNK, loop4, tail4, reduce4); \
 	BLK_REDUCE; \
-	MOVQ    n+48(FP), DX; \
-	MOVQ    SI, CX; \
-	IMULQ   DX, CX; \
-	ADDQ    DI, CX; \
-	SHLQ    $2, CX; \
-	ADDQ    out+56(FP), CX; \
-	SHLQ    $2, DX; \
-	MOVQ    nq+8(FP), BX; \
+	BLK_OUTPTR; \
 	VMOVUPS X0, K2, (CX); \
 	BLK_STORE_LANE(1, stored); \
 	BLK_STORE_LANE(2, stored); \
 	BLK_STORE_LANE(3, stored); \
+	JMP     stored; \
+pair: \
+	BLK_QPTR(0, R8); \
+	BLK_QPTR(1, R9); \
+	BLK_ZERO8; \
+	BLK_DIMLOOP(CHUNK2, loop2, tail2, reduce2); \
+	BLK_REDUCE2; \
+	BLK_OUTPTR; \
+	VMOVUPS X0, K2, (CX); \
+	BLK_STORE_LANE(1, stored); \
 stored: \
 	ADDQ    $4, SI; \
 	CMPQ    SI, BX; \
@@ -207,10 +286,10 @@ stored: \
 
 // func dotBlockAVX512(q *float32, nq, dim int, arena *float32, stride int, ids *uint32, n int, out *float32)
 TEXT ·dotBlockAVX512(SB), NOSPLIT, $0-64
-	BLOCK512(DOTB_CHUNK)
+	BLOCK512(DOTB_CHUNK, DOTB_CHUNK2)
 	RET
 
 // func l2SquaredBlockAVX512(q *float32, nq, dim int, arena *float32, stride int, ids *uint32, n int, out *float32)
 TEXT ·l2SquaredBlockAVX512(SB), NOSPLIT, $0-64
-	BLOCK512(L2B_CHUNK)
+	BLOCK512(L2B_CHUNK, L2B_CHUNK2)
 	RET
