@@ -7,7 +7,9 @@ import "math"
 // the compiler from fusing it with the addition (the Go spec allows that),
 // so these return the same bits on every machine.
 
-func exactL2(a, b []float32) float64 {
+// exactL2Generic is exactL2 in Go; exact_amd64.s has the same arithmetic
+// four lanes at a time.
+func exactL2Generic(a, b []float32) float64 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float64
 	i := 0

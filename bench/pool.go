@@ -2,107 +2,210 @@ package bench
 
 import (
 	"math"
-
-	"github.com/smallworld-go/smallworld/distance"
+	"sync"
 )
 
 // Pooled lower bounds for L2.
 //
 // Split the components into consecutive groups and replace each group by its
-// sum divided by √(group size). That is the orthogonal projection onto the
-// vectors constant on each group, so the squared distance of two pooled
-// vectors never exceeds the squared distance of the originals (Cauchy–
-// Schwarz, group by group). With groups of 16 the bound costs a sixteenth of
-// a distance and, on image and embedding data, already rules out most of the
-// base; groups of 4 rule out most of the rest. Only the survivors of both
-// get a full distance.
+// sum divided by √(group size): that is the orthogonal projection P onto the
+// vectors constant on each group, expressed in an orthonormal basis. Append
+// the norm of what the projection leaves out, ρ(v) = ‖v − PᵀPv‖. For the
+// resulting augmented vectors a(v) = [Pv, ρ(v)],
+//
+//	‖a(x) − a(q)‖² = ‖P(x−q)‖² + (ρ(x) − ρ(q))² ≤ ‖P(x−q)‖² + ‖(I−PᵀP)(x−q)‖² = ‖x−q‖²
+//
+// (the residual part by the reverse triangle inequality), so the squared
+// distance of two augmented vectors is a lower bound of the real one that
+// costs only a fraction of it. With groups of 16 the bound costs a
+// sixteenth of a distance and on image and embedding data already rules out
+// most of the base; groups of 4 rule out most of the rest. The residual
+// component is free (the augmented vectors are padded to a multiple of 16
+// floats for the block kernels anyway) and tightens both bounds: it also
+// contains the plain norm bound |‖x‖ − ‖q‖|, as ‖a(v)‖ = ‖v‖.
 
 // poolLevel is one pooling resolution.
 type poolLevel struct {
-	group int // components per group (the last group may be shorter)
-	dim   int // number of groups
+	group  int // components per group (the last group may be shorter)
+	dim    int // number of groups
+	stride int // floats per augmented vector: groups, residual, zero padding to a multiple of 16
 }
 
-// poolLevels picks the two pooling resolutions for vectors of dim
-// components (none below 64): a coarse one of groups of 16 (8 below 512
-// components) and a fine one of a quarter of that. The coarse sums are made
-// from the fine ones.
+// newPoolLevel describes the pooling of n components in groups of g.
+func newPoolLevel(g, n int) poolLevel {
+	d := (n + g - 1) / g
+	return poolLevel{group: g, dim: d, stride: (d + 1 + 15) &^ 15}
+}
+
+// Pooling groups: 4 components for the fine level, 16 for the coarse one.
+// The scalings 1/√4 and 1/√16 are exact, and a coarse group is four fine
+// ones, so the coarse sums are sums of fine sums.
+const (
+	fineGroup   = 4
+	coarseGroup = 16
+)
+
+// poolLevels returns the two pooling resolutions for vectors of dim
+// components: coarse then fine. Below 64 components a distance is cheap
+// enough that the bounds would not pay for themselves: nil.
 func poolLevels(dim int) []poolLevel {
 	if dim < 64 {
 		return nil
 	}
-	g := 16
-	if dim < 512 {
-		g = 8
-	}
-	return []poolLevel{{g, (dim + g - 1) / g}, {g / 4, (dim + g/4 - 1) / (g / 4)}}
+	return []poolLevel{newPoolLevel(coarseGroup, dim), newPoolLevel(fineGroup, dim)}
 }
 
-// poolRow writes v pooled at both levels into coarse and fine and returns
-// ‖v‖. Sums are float32: a sum of n terms is within gamma_n·Σ|x| of exact,
-// which filterPooled allows for through the norms.
-func poolRow(levels []poolLevel, v []float32, coarse, fine []float32) float64 {
-	gf := levels[1].group
+// pooledVec computes the augmented vectors of v at both levels into coarse
+// and fine (each of its level's stride; the padding is left as it is, zero)
+// and returns ‖v‖ and, per level, a bound on ‖ã(v) − a(v)‖, the distance of
+// the computed float32 augmented vector from the exact one.
+//
+// poolBlocks pools the whole blocks of 16 components (in assembly where the
+// CPU allows); the last 0–15 components form shorter groups here. The order
+// of the pooled components within the vector is the loop's own, the same for
+// every vector of a given length, which is all the distances need.
+//
+// Error analysis, with u = 2⁻²⁴, n = len(v), g the group size and d the
+// number of groups of a level:
+//   - a pooled component is a float32 sum of at most g terms times 1/√g (a
+//     power of two, or rounded for a short last group), off by at most
+//     (g+2)·u·‖v_G‖ (Σ|v_G| ≤ √g·‖v_G‖); the pooled part as a whole is off
+//     by at most (g+2)·u·‖v‖;
+//   - ρ² = ‖v‖² − ‖Pv‖², both float32 sums of squares (relative errors
+//     γ(n+3) and γ(d+3)) and ‖Pv‖² also carrying the components' error
+//     (2.01·(g+2)·u·‖v‖²), so the computed ρ̃² is within
+//     Δ = (n + d + 6 + 2.01·(g+2))·u·‖v‖²·1.01 of ρ², and ρ̃ within
+//     min(√Δ, Δ/ρ̃) of ρ (|√a − √b| ≤ |a − b|/√a), plus its float32 rounding.
+//
+// The cancellation in ρ² makes the residual's error relative to ‖v‖ rather
+// than to ρ; for ρ above a few percent of ‖v‖ it is still far below the
+// distances that matter (on Fashion-MNIST, dropping the error terms
+// altogether, which would be unsafe, prunes only 1% more).
+//
+// ahead, if not nil, is a vector that will be pooled soon, to prefetch.
+func pooledVec(levels []poolLevel, v []float32, coarse, fine, ahead []float32) (norm float64, errs [2]float64) {
 	n := len(v)
-	i, g := 0, 0
-	switch gf {
-	case 4:
-		// Two groups per iteration: independent additions keep the
-		// floating-point adders busy.
-		for ; i+8 <= n; i, g = i+8, g+2 {
-			w := v[i : i+8 : i+8]
-			fine[g] = (w[0] + w[1]) + (w[2] + w[3])
-			fine[g+1] = (w[4] + w[5]) + (w[6] + w[7])
+	blocks := n / coarseGroup
+	xx32, ff32, cc32 := poolBlocks(v, blocks, fine[:fineGroup*blocks], coarse[:blocks], ahead)
+	xx, ff, cc := float64(xx32), float64(ff32), float64(cc32)
+	if rest := v[blocks*coarseGroup:]; len(rest) > 0 {
+		k := fineGroup * blocks
+		var total float32
+		for i := 0; i < len(rest); i, k = i+fineGroup, k+1 {
+			g := rest[i:min(len(rest), i+fineGroup)]
+			var s float32
+			for _, x := range g {
+				s += x
+				xx += float64(x) * float64(x)
+			}
+			total += s
+			p := float32(float64(s) / math.Sqrt(float64(len(g))))
+			fine[k] = p
+			ff += float64(p) * float64(p)
 		}
-		for ; i+4 <= n; i, g = i+4, g+1 {
-			fine[g] = (v[i] + v[i+1]) + (v[i+2] + v[i+3])
-		}
-	case 2:
-		for ; i+4 <= n; i, g = i+4, g+2 {
-			w := v[i : i+4 : i+4]
-			fine[g] = w[0] + w[1]
-			fine[g+1] = w[2] + w[3]
-		}
-		for ; i+2 <= n; i, g = i+2, g+1 {
-			fine[g] = v[i] + v[i+1]
-		}
+		p := float32(float64(total) / math.Sqrt(float64(len(rest))))
+		coarse[blocks] = p
+		cc += float64(p) * float64(p)
 	}
-	if i < n {
-		var s float32
-		for _, x := range v[i:] {
-			s += x
+	norm = math.Sqrt(xx)
+	if math.IsInf(xx, 0) || math.IsNaN(xx) {
+		// A vector with a NaN or infinite component has no finite distance
+		// to anything, and its bounds are NaN or infinite whatever errs
+		// says: 0 keeps it from loosening the bounds of others. A finite
+		// vector whose squares overflow float32 has no usable bounds:
+		// +Inf makes every threshold that involves it pass everything.
+		for _, x := range v {
+			if math.IsInf(float64(x), 0) || x != x {
+				return norm, errs
+			}
 		}
-		fine[g] = s
+		return norm, [2]float64{math.Inf(1), math.Inf(1)}
 	}
-	for c := range coarse {
-		f := fine[4*c : min(len(fine), 4*c+4)]
-		var s float32
-		for _, x := range f {
-			s += x
+	for li, l := range levels {
+		a, psq := coarse, cc
+		if li == 1 {
+			a, psq = fine, ff
 		}
-		coarse[c] = s
+		delta := (float64(n+l.dim+6) + 2.01*float64(l.group+2)) * u * xx * 1.01
+		var rho, rhoErr float64
+		if rsq := xx - psq; rsq > 0 {
+			rho = math.Sqrt(rsq)
+			rhoErr = min(math.Sqrt(delta), delta/rho)
+		} else {
+			rhoErr = math.Sqrt(delta)
+		}
+		a[l.dim] = float32(rho)
+		errs[li] = 1.01*float64(l.group+2)*u*norm + rhoErr + 2*u*rho
 	}
-	scale(coarse, levels[0].group, n)
-	scale(fine, gf, n)
-	return math.Sqrt(float64(distance.Dot(v, v)))
+	return norm, errs
 }
 
-// scale divides each group sum by √(group size), the last group being
-// shorter when n is not a multiple of group.
-func scale(sums []float32, group, n int) {
-	inv := float32(1 / math.Sqrt(float64(group)))
-	for i := range sums {
-		sums[i] *= inv
+// poolBlocksGeneric is the portable form of poolBlocks: for each block of 16
+// components of x[:16·blocks] it writes the four sums of 4, times 1/2, to
+// fine and the sum of 16, times 1/4, to coarse, and it returns ‖x‖², ‖fine‖²
+// and ‖coarse‖² of that part. (The assembly form also prefetches its last
+// argument, a row to be pooled soon.)
+func poolBlocksGeneric(x []float32, blocks int, fine, coarse, _ []float32) (xx, ff, cc float32) {
+	for b := range blocks {
+		w := x[16*b : 16*b+16 : 16*b+16]
+		var g [4]float32
+		for k := range 4 {
+			a0, a1, a2, a3 := w[4*k], w[4*k+1], w[4*k+2], w[4*k+3]
+			g[k] = (a0 + a1) + (a2 + a3)
+			xx += a0*a0 + a1*a1 + a2*a2 + a3*a3
+			p := g[k] * 0.5
+			fine[4*b+k] = p
+			ff += p * p
+		}
+		c := ((g[0] + g[2]) + (g[1] + g[3])) * 0.25
+		coarse[b] = c
+		cc += c * c
 	}
-	if last := n - (len(sums)-1)*group; last != group {
-		sums[len(sums)-1] = float32(float64(sums[len(sums)-1]) / float64(inv) / math.Sqrt(float64(last)))
-	}
+	return xx, ff, cc
 }
 
-// pooledQueries holds every query pooled at both levels.
+// pooledThreshold returns the largest float32 value lb of the augmented
+// lower bound that may still belong to a vector within bound of the query.
+//
+// e bounds the error of the two augmented vectors together (the sum of
+// their pooledVec errors) and gamma the relative error of the block
+// kernel's sum of squares. The exact distance is at least
+// ‖a(x) − a(q)‖ ≥ ‖ã(x) − ã(q)‖ − e ≥ √(lb/(1+gamma)) − e, so a vector is
+// out of reach when that exceeds √bound, that is when
+// lb > (√bound + e)²·(1+gamma); dividing by 1−gamma instead is safer still.
+func pooledThreshold(bound, e, gamma float64) float32 {
+	if math.IsInf(bound, 1) {
+		return float32(math.Inf(1))
+	}
+	r := math.Sqrt(bound) + e
+	t := r * r / (1 - gamma) * (1 + 1e-12)
+	if t >= math.MaxFloat32 {
+		return float32(math.Inf(1))
+	}
+	return math.Nextafter32(float32(t), float32(math.Inf(1)))
+}
+
+// pooledQueries holds every query's augmented vectors at both levels, and
+// the current chunk of queries laid out for the block kernels.
 type pooledQueries struct {
-	data [2][]float32 // per level: nq × level.dim
+	data [2][]float32 // per level: nq × level.stride
+	errs [][2]float64 // per query and level: pooledVec's error bound
 	norm []float64    // ‖q‖
+	cur  pooledChunk  // the chunk being scanned; see beginChunk
+	dist []float32    // scratch for ordering a chunk
+}
+
+// pooledChunk is one chunk of queries, reordered so that similar queries sit
+// side by side (see chainOrder), with their augmented and full vectors
+// copied into that order: a tile of four consecutive positions is then four
+// consecutive rows for the block kernels.
+type pooledChunk struct {
+	q0    int
+	order []int        // position → query index
+	lvl   [2][]float32 // per level: positions × stride
+	full  []float32    // positions × dim
+	tops  []topK       // per query of the chunk (index − q0): the shared heaps
+	locks []sync.Mutex // per query of the chunk: guards tops
 }
 
 func poolQueries(levels []poolLevel, q *Matrix) pooledQueries {
@@ -112,108 +215,50 @@ func poolQueries(levels []poolLevel, q *Matrix) pooledQueries {
 	}
 	nq := q.Len()
 	for li, l := range levels {
-		p.data[li] = make([]float32, nq*l.dim)
+		p.data[li] = make([]float32, nq*l.stride)
 	}
 	p.norm = make([]float64, nq)
+	p.errs = make([][2]float64, nq)
+	c, f := levels[0].stride, levels[1].stride
 	for i := range nq {
-		c, f := levels[0].dim, levels[1].dim
-		p.norm[i] = poolRow(levels, q.Row(i), p.data[0][i*c:(i+1)*c], p.data[1][i*f:(i+1)*f])
+		p.norm[i], p.errs[i] = pooledVec(levels, q.Row(i), p.data[0][i*c:(i+1)*c], p.data[1][i*f:(i+1)*f], nil)
 	}
 	return p
 }
 
-// pooledBlock is a worker's pooled copy of its current base block.
+// pooledBlock is a worker's pooled copy of its current base block and the
+// scratch space of scanPooled.
 type pooledBlock struct {
-	data    [2][]float32
-	norms   []float32 // ‖x‖ of each row
-	maxNorm float64   // the largest of them
+	data   [2][]float32 // per level: rows × stride
+	errMax [2]float64   // per level: the largest pooledVec error of the block
+
+	lb     []float32 // coarse bounds: chunk positions × rows
+	fine   []float32 // fine bounds of a tile: 4 × candidates
+	dist   []float32 // distances of a tile: 4 × candidates
+	cand   []uint32  // rows that pass the coarse bound for some query of the tile
+	finals []uint32  // rows that pass both bounds for some query of the tile
 }
 
+// poolAhead is how many rows ahead fill prefetches: enough to keep several
+// rows' cache misses in flight.
+const poolAhead = 4
+
+// fill pools base rows [b0, b1).
 func (b *pooledBlock) fill(levels []poolLevel, base *Matrix, b0, b1 int) {
 	n := b1 - b0
-	c, f := levels[0].dim, levels[1].dim
+	c, f := levels[0].stride, levels[1].stride
 	if len(b.data[0]) < n*c {
 		b.data[0] = make([]float32, n*c)
 		b.data[1] = make([]float32, n*f)
-		b.norms = make([]float32, n)
 	}
-	b.maxNorm = 0
+	b.errMax = [2]float64{}
 	for r := range n {
-		nx := poolRow(levels, base.Row(b0+r), b.data[0][r*c:(r+1)*c], b.data[1][r*f:(r+1)*f])
-		b.norms[r] = float32(nx)
-		b.maxNorm = max(b.maxNorm, nx)
-	}
-}
-
-// pooledThreshold returns the largest float32 pooled bound lb that may
-// still belong to a vector within bound of the query.
-//
-// The pooled components are float32 sums: each is within gamma_g·‖x_G‖
-// (plus a rounding of the scale) of the exact projection, so the pooled
-// difference vector is off by at most e = (gamma_g + 3u)(‖x‖+‖q‖) in norm,
-// and the kernel's sum of squares by gamma relative. With all of that
-// against it, a vector is out of reach when √(lb(1−gamma)) − e > √bound,
-// that is when lb > (√bound + e)²/(1−gamma). xnorm is the largest ‖x‖ of
-// the block, so one threshold serves every row of it.
-func pooledThreshold(bound, xnorm, qnorm, gamma, gammaPool float64) float32 {
-	e := 1.01 * (gammaPool + 3*u) * (xnorm + qnorm)
-	r := math.Sqrt(bound) + e
-	t := r * r / (1 - gamma) * (1 + 1e-12)
-	if t >= math.MaxFloat32 {
-		return float32(math.Inf(1))
-	}
-	return math.Nextafter32(float32(t), float32(math.Inf(1)))
-}
-
-// filterBelow keeps the ids whose value in out is at most thr. It writes
-// every id and advances only over the kept ones, so the compiler can use a
-// conditional move instead of a branch the data would make unpredictable.
-func filterBelow(ids []uint32, out []float32, thr float32) []uint32 {
-	n := 0
-	out = out[:len(ids)]
-	for i, id := range ids {
-		ids[n] = id
-		if out[i] <= thr {
-			n++
+		var ahead []float32
+		if b0+r+poolAhead < b1 {
+			ahead = base.Row(b0 + r + poolAhead)
 		}
+		_, e := pooledVec(levels, base.Row(b0+r), b.data[0][r*c:(r+1)*c], b.data[1][r*f:(r+1)*f], ahead)
+		b.errMax[0] = max(b.errMax[0], e[0])
+		b.errMax[1] = max(b.errMax[1], e[1])
 	}
-	return ids[:n]
-}
-
-// filterWithin keeps the ids whose value in v lies in [lo, hi], widened by
-// a float32 ulp each way; branch-free like filterBelow.
-func filterWithin(ids []uint32, v []float32, lo, hi float32) []uint32 {
-	lo = math.Nextafter32(lo, float32(math.Inf(-1)))
-	hi = math.Nextafter32(hi, float32(math.Inf(1)))
-	n := 0
-	for _, id := range ids {
-		ids[n] = id
-		x := v[id]
-		if x >= lo && x <= hi {
-			n++
-		}
-	}
-	return ids[:n]
-}
-
-// pooledPass runs the pooled levels for one query over a block, returning
-// the surviving ids.
-func (j *truthJob) pooledPass(w *worker, qi int, ids []uint32, bound float64) []uint32 {
-	// First the cheapest bound of all, ‖x−q‖ ≥ |‖x‖−‖q‖|: keep the rows
-	// whose norm lies within √bound of the query's, widened by the float32
-	// error of the norms (gamma_d of each, relative).
-	qn := j.pooledQ.norm[qi]
-	r := math.Sqrt(bound) + 1.01*float64(j.dim+4)*u*(qn+w.pooled.maxNorm)
-	ids = filterWithin(ids, w.pooled.norms, float32(qn-r), float32(qn+r))
-	for li, l := range j.levels {
-		if len(ids) == 0 {
-			return ids
-		}
-		q := j.pooledQ.data[li][qi*l.dim : (qi+1)*l.dim]
-		out := w.out[:len(ids)]
-		distance.L2SquaredBatch(q, w.pooled.data[li], l.dim, ids, out)
-		thr := pooledThreshold(bound, w.pooled.maxNorm, j.pooledQ.norm[qi], float64(l.dim+4)*u, float64(l.group+2)*u)
-		ids = filterBelow(ids, out, thr)
-	}
-	return ids
 }

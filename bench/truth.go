@@ -345,6 +345,7 @@ func (j *truthJob) run(ctx context.Context) (*Truth, error) {
 				w.tops = append(w.tops, topK{k: j.k, heap: make([]cand, 0, j.k), bound: func(top float32) float64 { return j.keepBound(q, top) }})
 			}
 		}
+		j.beginChunk(workers, q0, q1)
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		for _, w := range workers {
@@ -374,13 +375,14 @@ func (j *truthJob) run(ctx context.Context) (*Truth, error) {
 
 // scanBlock runs queries [q0, q1) against base rows [b0, b1).
 func (j *truthJob) scanBlock(w *worker, q0, q1, b0, b1 int) {
+	if j.levels != nil {
+		j.scanPooled(w, q0, q1, b0, b1)
+		return
+	}
 	n := b1 - b0
 	dim := j.dim
 	segs := j.segs
 	nseg := len(segs) - 1
-	if j.levels != nil {
-		w.pooled.fill(j.levels, j.base, b0, b1)
-	}
 	for qi := q0; qi < q1; qi++ {
 		top := &w.tops[qi-q0]
 		bound := min(top.keepBound(), math.Float64frombits(j.shared[qi-q0].Load()))
@@ -388,9 +390,6 @@ func (j *truthJob) scanBlock(w *worker, q0, q1, b0, b1 int) {
 		ids := w.ids[:n]
 		for i := range ids {
 			ids[i] = uint32(i)
-		}
-		if j.levels != nil && !math.IsInf(bound, 1) {
-			ids = j.pooledPass(w, qi, ids, bound)
 		}
 		part := w.part[:n]
 		clear(part)

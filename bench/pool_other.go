@@ -1,0 +1,12 @@
+//go:build !amd64 || purego
+
+package bench
+
+// Without assembly the pooling and exact loops are plain Go.
+var (
+	poolBlocks = poolBlocksGeneric
+	exactL2    = exactL2Generic
+)
+
+// prefetch is a no-op without assembly.
+func prefetch([]float32) {}
