@@ -273,6 +273,11 @@ func (ix *Index) writeNode(st *searchState, l *layout, id uint32, key uint64, le
 			sel = st.layers[lc]
 		}
 		storeItems(slots, sel)
+		if lc == 0 {
+			if c := ix.distCache(l, id); c != nil {
+				cacheItems(c, sel)
+			}
+		}
 	}
 	l.setCloserValid(id, false)
 	atomic.StoreUint32(&rec[0], h)
@@ -319,6 +324,9 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 	}
 	if cnt < lm {
 		atomic.StoreUint32(&slots[cnt], id)
+		if lc == 0 {
+			cacheDist(ix.distCache(l, n), cnt, d)
+		}
 		return
 	}
 	if ix.nDeleted.Load() > 0 {
@@ -327,13 +335,14 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 				atomic.StoreUint32(&slots[i], id)
 				if lc == 0 {
 					l.setCloserValid(n, false)
+					cacheDist(ix.distCache(l, n), i, d)
 				}
 				return
 			}
 		}
 	}
 	if ix.cfg.Heuristic == HeuristicHNSWLib {
-		ix.shrinkHNSWLib(st, l, n, slots, id, d)
+		ix.shrinkHNSWLib(st, l, n, lc, slots, id, d)
 		return
 	}
 	ix.shrinkKeepPruned(st, l, n, lc, slots, id, d)
@@ -364,28 +373,48 @@ func sortKey(d float32, i int) uint64 {
 
 // backCands loads n's full list plus the newcomer (last) into st.back, with
 // each member's distance to n and cached closer flag, unsorted.
-func (ix *Index) backCands(st *searchState, l *layout, n uint32, slots []uint32, id uint32, d float32) []backCand {
+func (ix *Index) backCands(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) []backCand {
 	lm := len(slots)
+	var cache []uint32
+	if lc == 0 {
+		cache = ix.distCache(l, n)
+	}
+	cands := st.back[:0]
+	// Members whose distance the cache lacks are gathered into st.ids
+	// (their candidate index in st.raw) for one batch kernel call.
 	st.ids = st.ids[:0]
 	st.raw = st.raw[:0]
 	for i := range slots {
 		v := atomic.LoadUint32(&slots[i])
-		st.raw = append(st.raw, v)
-		st.ids = append(st.ids, v&idMask)
+		x := v & idMask
+		var dx float32
+		if cache != nil {
+			var ok bool
+			if dx, ok = cachedDist(cache, i); !ok {
+				st.ids = append(st.ids, x)
+				st.raw = append(st.raw, uint32(i))
+			}
+		} else {
+			st.ids = append(st.ids, x)
+			st.raw = append(st.raw, uint32(i))
+		}
+		cands = append(cands, backCand{d: dx, id: x, slot: int32(i), closer: v&slotFlag != 0})
 	}
-	if cap(st.dist) < lm {
-		st.dist = make([]float32, lm)
-	}
-	dist := st.dist[:lm]
-	nq := ix.nodeQuery(l, n, st.nq)
-	if ix.cfg.Storage == Float16 {
-		st.nq = nq
-	}
-	ix.distBatch(st, l, nq, st.ids, dist)
-	st.dists += uint64(lm)
-	cands := st.back[:0]
-	for i, x := range st.ids {
-		cands = append(cands, backCand{d: dist[i], id: x, slot: int32(i), closer: st.raw[i]&slotFlag != 0})
+	if k := len(st.ids); k > 0 {
+		if cap(st.dist) < k {
+			st.dist = make([]float32, max(k, lm))
+		}
+		dist := st.dist[:k]
+		nq := ix.nodeQuery(l, n, st.nq)
+		if ix.cfg.Storage == Float16 {
+			st.nq = nq
+		}
+		ix.distBatch(st, l, nq, st.ids, dist)
+		st.dists += uint64(k)
+		for j, i := range st.raw {
+			cands[i].d = dist[j]
+			cacheDist(cache, int(i), dist[j])
+		}
 	}
 	cands = append(cands, backCand{d: d, id: id, slot: -1})
 	st.back = cands
@@ -443,7 +472,7 @@ func nearer(a, b *backCand) bool {
 func (ix *Index) shrinkKeepPruned(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) {
 	lm := len(slots)
 	st.newID = id
-	c := ix.backCands(st, l, n, slots, id, d)
+	c := ix.backCands(st, l, n, lc, slots, id, d)
 	if lc > 0 || ix.noCloserCache || !l.closerValid(n) {
 		sortNearestFirst(st, c)
 		ix.selectBackFull(st, l, n, lc, slots, c, 0, st.backR[:0])
@@ -480,6 +509,9 @@ func (ix *Index) shrinkKeepPruned(st *searchState, l *layout, n uint32, lc int, 
 		}
 		if pruned != q {
 			atomic.StoreUint32(&slots[pruned.slot], id)
+			if lc == 0 {
+				cacheDist(ix.distCache(l, n), int(pruned.slot), d)
+			}
 		}
 		return
 	}
@@ -543,10 +575,11 @@ func (ix *Index) selectBackFull(st *searchState, l *layout, n uint32, lc int, sl
 		pruned = &c[len(c)-1]
 	}
 	var newFlag bool
+	var newD float32
 	for i := range c {
 		e := &c[i]
 		if e.slot < 0 {
-			newFlag = e.closer
+			newFlag, newD = e.closer, e.d
 			continue
 		}
 		if e == pruned {
@@ -558,6 +591,9 @@ func (ix *Index) selectBackFull(st *searchState, l *layout, n uint32, lc int, sl
 	}
 	if pruned != nil && pruned.slot >= 0 {
 		atomic.StoreUint32(&slots[pruned.slot], flagged(st.newID, newFlag))
+		if lc == 0 {
+			cacheDist(ix.distCache(l, n), int(pruned.slot), newD)
+		}
 	}
 	if lc == 0 {
 		l.setCloserValid(n, true)
@@ -594,8 +630,8 @@ func (ix *Index) closerThan(st *searchState, l *layout, e *backCand, set []backC
 
 // shrinkHNSWLib is hnswlib's back-link on a full list: rewrite it with the
 // heuristic's survivors among its members plus the newcomer.
-func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, slots []uint32, id uint32, d float32) {
-	c := ix.backCands(st, l, n, slots, id, d)
+func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) {
+	c := ix.backCands(st, l, n, lc, slots, id, d)
 	sortNearestFirst(st, c)
 	w := st.cands[:0]
 	for i := len(c) - 1; i >= 0; i-- {
@@ -604,6 +640,11 @@ func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, slots []uin
 	st.cands = w
 	sel, _, _ := ix.selectNeighbors(st, l, w, len(slots))
 	storeItems(slots, sel)
+	if lc == 0 {
+		if cache := ix.distCache(l, n); cache != nil {
+			cacheItems(cache, sel)
+		}
+	}
 }
 
 // mergeDuplicate implements pgvector's duplicate merging: walk the new
