@@ -29,18 +29,22 @@ func blockAsm(kernel func(q *float32, nq, dim int, arena *float32, stride int, i
 }
 
 // The assembly tiers' full tables: the pair and batch kernels of
-// avx2_amd64.go and avx512_amd64.go plus the block kernels.
+// avx2_amd64.go and avx512_amd64.go plus the block and panel kernels.
 var (
 	avx2Table = func() Kernels {
 		k := avx2Kernels
 		k.DotBlock = blockAsm(dotBlockAVX2)
 		k.L2SquaredBlock = blockAsm(l2SquaredBlockAVX2)
+		k.DotPanels = panelAsm(dotPanelsAVX2)
+		k.L2SquaredPanels = panelAsm(l2SquaredPanelsAVX2)
 		return k
 	}()
 	avx512Table = func() Kernels {
 		k := avx512Kernels
 		k.DotBlock = blockAsm(dotBlockAVX512)
 		k.L2SquaredBlock = blockAsm(l2SquaredBlockAVX512)
+		k.DotPanels = panelAsm(dotPanelsAVX512)
+		k.L2SquaredPanels = panelAsm(l2SquaredPanelsAVX512)
 		return k
 	}()
 )

@@ -202,4 +202,7 @@ var genericKernels = Kernels{
 	L1Batch:        batchWith(l1Generic),
 	DotBlock:       blockWith(dotBlockGeneric),
 	L2SquaredBlock: blockWith(l2SquaredBlockGeneric),
+
+	DotPanels:       panelWith(dotPanelsGeneric),
+	L2SquaredPanels: panelWith(l2SquaredPanelsGeneric),
 }

@@ -45,6 +45,12 @@ type Kernels struct {
 	DotBlock BlockFunc
 	// L2SquaredBlock is the block form of L2Squared.
 	L2SquaredBlock BlockFunc
+
+	// DotPanels is the panel form of Dot: many queries × many short
+	// vectors packed by PackPanels.
+	DotPanels PanelFunc
+	// L2SquaredPanels is the panel form of L2Squared.
+	L2SquaredPanels PanelFunc
 }
 
 // Dot returns Σ a[i]·b[i] using the selected tier.
