@@ -7,17 +7,23 @@ import (
 
 // The layer-0 distance cache remembers, beside each slot of a node's layer-0
 // list, the graph distance between the node and the neighbour in that slot.
-// A back-link onto a full list needs every member's distance to the list's
-// owner; without the cache each such back-link recomputes 2·M distances,
-// which was the largest single cost of a build. A cached value is the very
-// float the batch kernel would return (the kernels are symmetric in their
-// two vectors, so d(new, n) found by the insert's search is d(n, new)), so
-// the heuristic, and the graph, are unchanged.
+// A back-link onto a full layer-0 list needs every member's distance to the
+// list's owner; without the cache each such back-link recomputed 2·M
+// distances, which was the largest single cost of a build. With it, a
+// back-link computes only the distances of the slots rewritten since the
+// last one (in a serial build, the one slot the last newcomer took).
+//
+// Only values computed with the owner's vector as the query are cached: the
+// SIMD kernels are not bitwise symmetric in their two arguments for every
+// dimension (the tail is summed in a different order), so d(new, n) as the
+// newcomer's search found it need not be the float d(n, new) that a back-link
+// computes. Every slot rewrite therefore clears the slot's word, and
+// backCands fills it in; the heuristic then sees exactly the floats it saw
+// before, and the graph is unchanged.
 //
 // A word holds the complement of the distance's bits, so that a zero word
-// (fresh memory, or one cleared by a rewrite that knows no distance) reads
-// as NaN: unknown, to be computed. Custom distance functions need not be
-// symmetric, so they get no cache.
+// (fresh memory, or a cleared slot) reads as NaN: unknown. Custom distance
+// functions may return NaN themselves, so they get no cache.
 
 // distCache returns node id's layer-0 cache words, or nil when the index
 // keeps none.
@@ -44,15 +50,24 @@ func cachedDist(c []uint32, i int) (float32, bool) {
 	return d, d == d
 }
 
-// cacheItems records the distances of sel in slot order and forgets the
-// rest, after storeItems(slots, sel) on the same list.
-func cacheItems(c []uint32, sel []item) {
+// cacheItemsExcept records the distances of sel in slot order, except for
+// node skip's, and forgets the rest, after storeItems(slots, sel) on the same
+// list.
+func cacheItemsExcept(c []uint32, sel []item, skip uint32) {
 	for i := range c {
 		w := uint32(0)
-		if i < len(sel) {
+		if i < len(sel) && sel[i].id != skip {
 			w = ^math.Float32bits(sel[i].d)
 		}
 		atomic.StoreUint32(&c[i], w)
+	}
+}
+
+// forgetDist clears slot i of a cache (nil: none) after a rewrite of the
+// slot.
+func forgetDist(c []uint32, i int) {
+	if c != nil && i < len(c) {
+		atomic.StoreUint32(&c[i], 0)
 	}
 }
 

@@ -274,9 +274,7 @@ func (ix *Index) writeNode(st *searchState, l *layout, id uint32, key uint64, le
 		}
 		storeItems(slots, sel)
 		if lc == 0 {
-			if c := ix.distCache(l, id); c != nil {
-				cacheItems(c, sel)
-			}
+			forgetDists(ix.distCache(l, id))
 		}
 	}
 	l.setCloserValid(id, false)
@@ -325,7 +323,7 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 	if cnt < lm {
 		atomic.StoreUint32(&slots[cnt], id)
 		if lc == 0 {
-			cacheDist(ix.distCache(l, n), cnt, d)
+			forgetDist(ix.distCache(l, n), cnt)
 		}
 		return
 	}
@@ -335,7 +333,7 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 				atomic.StoreUint32(&slots[i], id)
 				if lc == 0 {
 					l.setCloserValid(n, false)
-					cacheDist(ix.distCache(l, n), i, d)
+					forgetDist(ix.distCache(l, n), i)
 				}
 				return
 			}
@@ -510,7 +508,7 @@ func (ix *Index) shrinkKeepPruned(st *searchState, l *layout, n uint32, lc int, 
 		if pruned != q {
 			atomic.StoreUint32(&slots[pruned.slot], id)
 			if lc == 0 {
-				cacheDist(ix.distCache(l, n), int(pruned.slot), d)
+				forgetDist(ix.distCache(l, n), int(pruned.slot))
 			}
 		}
 		return
@@ -575,11 +573,10 @@ func (ix *Index) selectBackFull(st *searchState, l *layout, n uint32, lc int, sl
 		pruned = &c[len(c)-1]
 	}
 	var newFlag bool
-	var newD float32
 	for i := range c {
 		e := &c[i]
 		if e.slot < 0 {
-			newFlag, newD = e.closer, e.d
+			newFlag = e.closer
 			continue
 		}
 		if e == pruned {
@@ -592,7 +589,7 @@ func (ix *Index) selectBackFull(st *searchState, l *layout, n uint32, lc int, sl
 	if pruned != nil && pruned.slot >= 0 {
 		atomic.StoreUint32(&slots[pruned.slot], flagged(st.newID, newFlag))
 		if lc == 0 {
-			cacheDist(ix.distCache(l, n), int(pruned.slot), newD)
+			forgetDist(ix.distCache(l, n), int(pruned.slot))
 		}
 	}
 	if lc == 0 {
@@ -642,7 +639,7 @@ func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, lc int, slo
 	storeItems(slots, sel)
 	if lc == 0 {
 		if cache := ix.distCache(l, n); cache != nil {
-			cacheItems(cache, sel)
+			cacheItemsExcept(cache, sel, id)
 		}
 	}
 }
