@@ -135,8 +135,10 @@ done:
 
 // func prefetchL2(p *float32, n int)
 //
-// PREFETCHT1 (into L2) of every 64-byte line of the n floats at p: warms a
-// base block a worker will pool next while it computes on the current one.
+// PREFETCHT1 (into L2) of one 64-byte line in four of the n floats at p
+// (the hardware prefetchers fetch the rest once a stream is under way):
+// warms a base block a worker will pool next while it computes on the
+// current one, or rows the exact re-rank will read.
 TEXT ·prefetchL2(SB), NOSPLIT, $0-16
 	MOVQ       p+0(FP), DX
 	MOVQ       n+8(FP), BX

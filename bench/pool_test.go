@@ -104,7 +104,7 @@ func TestPooledBoundsAreLowerBounds(t *testing.T) {
 		ps := make([]pooled, len(vs))
 		for i, v := range vs {
 			c, f := make([]float32, levels[0].stride), make([]float32, levels[1].stride)
-			_, ps[i].errs = pooledVec(levels, v, c, f, nil)
+			_, ps[i].errs = pooledVec(levels, v, c, f, make([]float32, dim/16+1), nil)
 			ps[i].aug = [2][]float32{c, f}
 		}
 		for i := range vs {
@@ -136,12 +136,12 @@ func TestPooledVecSpecialValues(t *testing.T) {
 	c, f := make([]float32, levels[0].stride), make([]float32, levels[1].stride)
 	v := make([]float32, 100)
 	v[7] = float32(math.NaN())
-	_, errs := pooledVec(levels, v, c, f, nil)
+	_, errs := pooledVec(levels, v, c, f, make([]float32, 7), nil)
 	require.Equal(t, [2]float64{}, errs)
 	v[7] = float32(math.Inf(-1))
-	_, errs = pooledVec(levels, v, c, f, nil)
+	_, errs = pooledVec(levels, v, c, f, make([]float32, 7), nil)
 	require.Equal(t, [2]float64{}, errs)
 	v[7] = 1e30
-	_, errs = pooledVec(levels, v, c, f, nil)
+	_, errs = pooledVec(levels, v, c, f, make([]float32, 7), nil)
 	require.True(t, math.IsInf(errs[0], 1) && math.IsInf(errs[1], 1))
 }

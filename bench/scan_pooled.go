@@ -35,7 +35,8 @@ import (
 // four).
 const tileQueries = 2
 
-// beginChunk prepares the pooled scan for queries [q0, q1): their order,
+// beginChunk prepares the pooled scan (and the dense one, see scanDense)
+// for queries [q0, q1): their order,
 // their vectors laid out in that order, and one set of top-k heaps for all
 // workers, the first worker's (the others' stay empty, so the final merge
 // sees each candidate once).
@@ -45,11 +46,17 @@ const tileQueries = 2
 // share: on Fashion-MNIST with two workers, separate heaps let 15% more
 // pairs reach the fine bound and 26% more the full distance.
 func (j *truthJob) beginChunk(workers []*worker, q0, q1 int) {
+	p := &j.pooledQ
+	nc := q1 - q0
+	if j.dense() {
+		p.cur.q0 = q0
+		p.cur.tops = workers[0].tops
+		p.cur.locks = make([]sync.Mutex, nc)
+		return
+	}
 	if j.levels == nil {
 		return
 	}
-	p := &j.pooledQ
-	nc := q1 - q0
 	order := j.chainOrder(q0, q1)
 	c := &p.cur
 	c.q0, c.order = q0, order
@@ -124,7 +131,7 @@ func (j *truthJob) scanPooled(w *worker, q0, q1, b0, b1 int) {
 	cl, fl := j.levels[0], j.levels[1]
 	lb := grow(pb.lb, nc*n)
 	pb.lb = lb
-	distance.L2SquaredBlock(ch.lvl[0], cl.stride, pb.data[0][:n*cl.stride], cl.stride, nil, lb)
+	distance.L2SquaredPanels(ch.lvl[0], cl.stride, pb.panels, n, lb)
 	rows := j.base.Data[b0*dim : b1*dim]
 	gammaC := float64(cl.stride+4) * u
 	gammaF := float64(fl.stride+4) * u
@@ -187,9 +194,9 @@ func (j *truthJob) scanPooled(w *worker, q0, q1, b0, b1 int) {
 		if m == 0 {
 			continue
 		}
-		fine := grow(pb.fine, np*m)
-		pb.fine = fine
-		distance.L2SquaredBlock(ch.lvl[1][p0*fl.stride:(p0+np)*fl.stride], fl.stride, pb.data[1][:n*fl.stride], fl.stride, cands, fine)
+		fine := grow(pb.fineLB, np*m)
+		pb.fineLB = fine
+		distance.L2SquaredBlock(ch.lvl[1][p0*fl.stride:(p0+np)*fl.stride], fl.stride, pb.fine[:n*fl.stride], fl.stride, cands, fine)
 
 		// Step 3: rows that pass both bounds for some query.
 		finals := growIDs(pb.finals, m)

@@ -33,6 +33,7 @@ type topK struct {
 	heap  []cand
 	near  []cand
 	bound func(top float32) float64 // keep threshold for a given heap top
+	keep  float64                   // bound(heap top) while full; see refresh
 }
 
 // full reports whether the heap holds k candidates.
@@ -41,10 +42,21 @@ func (t *topK) full() bool { return len(t.heap) == t.k }
 // keepBound returns the largest float32 distance that may still belong to
 // the exact top k: +Inf until the heap is full.
 func (t *topK) keepBound() float64 {
-	if !t.full() || t.heap[0].d != t.heap[0].d {
-		return math.Inf(1) // a NaN at the top: any number beats it
+	if !t.full() {
+		return math.Inf(1)
 	}
-	return t.bound(t.heap[0].d)
+	return t.keep
+}
+
+// refresh recomputes the cached keep bound after the top of a full heap
+// changed. The bound only ever tightens, and it is asked for after every
+// offer, so it is worth computing once per change rather than per question.
+func (t *topK) refresh() {
+	if top := t.heap[0].d; top == top {
+		t.keep = t.bound(top)
+	} else {
+		t.keep = math.Inf(1) // a NaN at the top: any number beats it
+	}
 }
 
 // offer considers a candidate whose distance is known to be within bound.
@@ -52,12 +64,16 @@ func (t *topK) offer(c cand) {
 	if len(t.heap) < t.k {
 		t.heap = append(t.heap, c)
 		t.up(len(t.heap) - 1)
+		if t.full() {
+			t.refresh()
+		}
 		return
 	}
 	if c.less(t.heap[0]) {
 		evicted := t.heap[0]
 		t.heap[0] = c
 		t.down(0)
+		t.refresh()
 		t.addNear(evicted)
 		return
 	}

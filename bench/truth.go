@@ -375,7 +375,11 @@ func (j *truthJob) run(ctx context.Context) (*Truth, error) {
 
 // scanBlock runs queries [q0, q1) against base rows [b0, b1).
 func (j *truthJob) scanBlock(w *worker, q0, q1, b0, b1 int) {
-	if j.levels != nil {
+	switch {
+	case j.dense():
+		j.scanDense(w, q0, q1, b0, b1)
+		return
+	case j.levels != nil:
 		j.scanPooled(w, q0, q1, b0, b1)
 		return
 	}
