@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/smallworld-go/smallworld/distance"
 )
@@ -246,12 +247,27 @@ type pooledQueries struct {
 // consecutive rows for the block kernels.
 type pooledChunk struct {
 	q0    int
-	order []int        // position → query index
-	lvl   [2][]float32 // per level: positions × stride
-	full  []float32    // positions × dim
-	tops  []topK       // per query of the chunk (index − q0): the shared heaps
-	locks []sync.Mutex // per query of the chunk: guards tops
+	order []int         // position → query index
+	lvl   [2][]float32  // per level: positions × stride
+	full  []float32     // positions × dim
+	tops  []topK        // per query of the chunk (index − q0): the shared heaps
+	state []sharedQuery // per query of the chunk: lock and published bound
 }
+
+// sharedQuery is the state the workers share for one query: the lock that
+// guards its heap and the heap's keep bound, published for lock-free
+// reading. Each sits on cache lines of its own: the workers update
+// different queries at the same time, and lines shared between them would
+// bounce from core to core on every update.
+type sharedQuery struct {
+	mu    sync.Mutex
+	bound atomic.Uint64 // math.Float64bits of the keep bound
+	_     [cacheLine - 16]byte
+}
+
+// cacheLine is the size of a cache line on the machines this is tuned for
+// (x86-64 and most arm64).
+const cacheLine = 64
 
 func poolQueries(levels []poolLevel, q *Matrix) pooledQueries {
 	var p pooledQueries

@@ -34,7 +34,7 @@ func (j *truthJob) scanDense(w *worker, q0, q1, b0, b1 int) {
 	xn := j.baseNorm[b0:b1]
 	for qc := range nc {
 		qi := q0 + qc
-		bound := math.Float64frombits(j.shared[qc].Load())
+		bound := math.Float64frombits(j.pooledQ.cur.state[qc].bound.Load())
 		row := dots[qc*n : (qc+1)*n]
 		m := 0
 		if j.metric == InnerProduct {

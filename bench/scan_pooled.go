@@ -2,7 +2,6 @@ package bench
 
 import (
 	"math"
-	"sync"
 
 	"github.com/smallworld-go/smallworld/distance"
 )
@@ -50,8 +49,7 @@ func (j *truthJob) beginChunk(workers []*worker, q0, q1 int) {
 	nc := q1 - q0
 	if j.dense() {
 		p.cur.q0 = q0
-		p.cur.tops = workers[0].tops
-		p.cur.locks = make([]sync.Mutex, nc)
+		p.cur.share(workers, nc)
 		return
 	}
 	if j.levels == nil {
@@ -70,8 +68,17 @@ func (j *truthJob) beginChunk(workers []*worker, q0, q1 int) {
 	for pos, qi := range order {
 		copy(c.full[pos*j.dim:(pos+1)*j.dim], j.queries.Row(qi))
 	}
+	c.share(workers, nc)
+}
+
+// share sets up the chunk's shared heaps (the first worker's) and their
+// locks and bounds, for nc queries.
+func (c *pooledChunk) share(workers []*worker, nc int) {
 	c.tops = workers[0].tops
-	c.locks = make([]sync.Mutex, nc)
+	c.state = make([]sharedQuery, nc)
+	for i := range c.state {
+		c.state[i].bound.Store(math.Float64bits(math.Inf(1)))
+	}
 }
 
 // chainOrder orders queries [q0, q1) greedily: start with the first, then
@@ -161,7 +168,7 @@ func (j *truthJob) scanPooled(w *worker, q0, q1, b0, b1 int) {
 				continue
 			}
 			qi := ch.order[pos]
-			bound := math.Float64frombits(j.shared[qi-q0].Load())
+			bound := math.Float64frombits(ch.state[qi-q0].bound.Load())
 			qe := j.pooledQ.errs[qi]
 			tc[t] = pooledThreshold(bound, pb.errMax[0]+qe[0], gammaC)
 			tf[t] = pooledThreshold(bound, pb.errMax[1]+qe[1], gammaF)
@@ -244,8 +251,9 @@ func b2i(b bool) int {
 // candidates are first checked against the published bound without the
 // lock.
 func (j *truthJob) offerRows(qc, b0 int, ids []uint32, d []float32) {
-	sh := &j.shared[qc]
-	keep := math.Float64frombits(sh.Load())
+	c := &j.pooledQ.cur
+	st := &c.state[qc]
+	keep := math.Float64frombits(st.bound.Load())
 	any := false
 	for _, v := range d {
 		if float64(v) <= keep || v != v {
@@ -256,9 +264,8 @@ func (j *truthJob) offerRows(qc, b0 int, ids []uint32, d []float32) {
 	if !any {
 		return
 	}
-	c := &j.pooledQ.cur
-	c.locks[qc].Lock()
-	defer c.locks[qc].Unlock()
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	top := &c.tops[qc]
 	keep = top.keepBound()
 	for i, r := range ids {
@@ -270,6 +277,6 @@ func (j *truthJob) offerRows(qc, b0 int, ids []uint32, d []float32) {
 		keep = top.keepBound()
 	}
 	if top.full() {
-		sh.Store(math.Float64bits(keep))
+		st.bound.Store(math.Float64bits(keep))
 	}
 }

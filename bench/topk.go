@@ -34,6 +34,10 @@ type topK struct {
 	near  []cand
 	bound func(top float32) float64 // keep threshold for a given heap top
 	keep  float64                   // bound(heap top) while full; see refresh
+
+	// Padding: the heaps of a chunk's queries sit side by side and two
+	// workers may update neighbours at the same time (see sharedQuery).
+	_ [cacheLine]byte
 }
 
 // full reports whether the heap holds k candidates.
