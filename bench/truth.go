@@ -74,11 +74,13 @@ const defaultMaxTies = 1000
 //
 // It is brute force, made fast three ways. Workers share each block of base
 // rows, so the base streams from memory once per batch of queries while the
-// block and the queries stay in cache. The float32 SIMD batch kernels of
-// package distance compute the distances. And most distances are never
-// computed in full: for L2, the difference of norms and then distances
-// between vectors pooled 16 and 4 components at a time are lower bounds that
-// rule out most of the base for a sixteenth and a quarter of the cost; for
+// block and the queries stay in cache. The float32 SIMD kernels of package
+// distance compute the distances, the block and panel kernels (many queries
+// × many rows per call) for L2, inner product and cosine. And for L2 and L1
+// most distances are never computed in full: for L2, distances between
+// vectors pooled 64 and 4 components at a time (plus the norm of what the
+// pooling leaves out) are lower bounds that rule out most of the base for a
+// fiftieth and a quarter of the cost (see pool.go and scan_pooled.go); for
 // L1, a distance is abandoned as soon as a partial sum exceeds the current
 // k-th distance.
 //
