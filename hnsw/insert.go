@@ -3,8 +3,6 @@ package hnsw
 import (
 	"math"
 	"sync/atomic"
-
-	"github.com/smallworld-go/smallworld/distance"
 )
 
 // Add inserts vec under key. The vector is copied (normalised under Cosine,
@@ -275,9 +273,6 @@ func (ix *Index) writeNode(st *searchState, l *layout, id uint32, key uint64, le
 			sel = st.layers[lc]
 		}
 		storeItems(slots, sel)
-		if lc == 0 {
-			forgetDists(ix.distCache(l, id))
-		}
 	}
 	l.setCloserValid(id, false)
 	atomic.StoreUint32(&rec[0], h)
@@ -324,9 +319,6 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 	}
 	if cnt < lm {
 		atomic.StoreUint32(&slots[cnt], id)
-		if lc == 0 {
-			forgetDist(ix.distCache(l, n), cnt)
-		}
 		return
 	}
 	if ix.nDeleted.Load() > 0 {
@@ -335,14 +327,13 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 				atomic.StoreUint32(&slots[i], id)
 				if lc == 0 {
 					l.setCloserValid(n, false)
-					forgetDist(ix.distCache(l, n), i)
 				}
 				return
 			}
 		}
 	}
 	if ix.cfg.Heuristic == HeuristicHNSWLib {
-		ix.shrinkHNSWLib(st, l, n, lc, slots, id, d)
+		ix.shrinkHNSWLib(st, l, n, slots, id, d)
 		return
 	}
 	ix.shrinkKeepPruned(st, l, n, lc, slots, id, d)
@@ -373,48 +364,28 @@ func sortKey(d float32, i int) uint64 {
 
 // backCands loads n's full list plus the newcomer (last) into st.back, with
 // each member's distance to n and cached closer flag, unsorted.
-func (ix *Index) backCands(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) []backCand {
+func (ix *Index) backCands(st *searchState, l *layout, n uint32, slots []uint32, id uint32, d float32) []backCand {
 	lm := len(slots)
-	var cache []uint32
-	if lc == 0 {
-		cache = ix.distCache(l, n)
-	}
-	cands := st.back[:0]
-	// Members whose distance the cache lacks are gathered into st.ids
-	// (their candidate index in st.raw) for one batch kernel call.
 	st.ids = st.ids[:0]
 	st.raw = st.raw[:0]
 	for i := range slots {
 		v := atomic.LoadUint32(&slots[i])
-		x := v & idMask
-		var dx float32
-		if cache != nil {
-			var ok bool
-			if dx, ok = cachedDist(cache, i); !ok {
-				st.ids = append(st.ids, x)
-				st.raw = append(st.raw, uint32(i))
-			}
-		} else {
-			st.ids = append(st.ids, x)
-			st.raw = append(st.raw, uint32(i))
-		}
-		cands = append(cands, backCand{d: dx, id: x, slot: int32(i), closer: v&slotFlag != 0})
+		st.raw = append(st.raw, v)
+		st.ids = append(st.ids, v&idMask)
 	}
-	if k := len(st.ids); k > 0 {
-		if cap(st.dist) < k {
-			st.dist = make([]float32, max(k, lm))
-		}
-		dist := st.dist[:k]
-		nq := ix.nodeQuery(l, n, st.nq)
-		if ix.cfg.Storage == Float16 {
-			st.nq = nq
-		}
-		ix.distBatch(st, l, nq, st.ids, dist)
-		st.dists += uint64(k)
-		for j, i := range st.raw {
-			cands[i].d = dist[j]
-			cacheDist(cache, int(i), dist[j])
-		}
+	if cap(st.dist) < lm {
+		st.dist = make([]float32, lm)
+	}
+	dist := st.dist[:lm]
+	nq := ix.nodeQuery(l, n, st.nq)
+	if ix.cfg.Storage == Float16 {
+		st.nq = nq
+	}
+	ix.distBatch(st, l, nq, st.ids, dist)
+	st.dists += uint64(lm)
+	cands := st.back[:0]
+	for i, x := range st.ids {
+		cands = append(cands, backCand{d: dist[i], id: x, slot: int32(i), closer: st.raw[i]&slotFlag != 0})
 	}
 	cands = append(cands, backCand{d: d, id: id, slot: -1})
 	st.back = cands
@@ -472,7 +443,7 @@ func nearer(a, b *backCand) bool {
 func (ix *Index) shrinkKeepPruned(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) {
 	lm := len(slots)
 	st.newID = id
-	c := ix.backCands(st, l, n, lc, slots, id, d)
+	c := ix.backCands(st, l, n, slots, id, d)
 	if lc > 0 || ix.noCloserCache || !l.closerValid(n) {
 		sortNearestFirst(st, c)
 		ix.selectBackFull(st, l, n, lc, slots, c, 0, st.backR[:0])
@@ -509,9 +480,6 @@ func (ix *Index) shrinkKeepPruned(st *searchState, l *layout, n uint32, lc int, 
 		}
 		if pruned != q {
 			atomic.StoreUint32(&slots[pruned.slot], id)
-			if lc == 0 {
-				forgetDist(ix.distCache(l, n), int(pruned.slot))
-			}
 		}
 		return
 	}
@@ -590,9 +558,6 @@ func (ix *Index) selectBackFull(st *searchState, l *layout, n uint32, lc int, sl
 	}
 	if pruned != nil && pruned.slot >= 0 {
 		atomic.StoreUint32(&slots[pruned.slot], flagged(st.newID, newFlag))
-		if lc == 0 {
-			forgetDist(ix.distCache(l, n), int(pruned.slot))
-		}
 	}
 	if lc == 0 {
 		l.setCloserValid(n, true)
@@ -617,33 +582,10 @@ func (ix *Index) closerThan(st *searchState, l *layout, e *backCand, set []backC
 	if ix.cfg.Storage == Float16 {
 		st.eq = eq
 	}
-	if ix.kern == kL2F32 && len(l.segs) == 1 {
-		// The default configuration in one segment: index the arena
-		// directly rather than look each member's segment up.
-		s, dim := l.segs[0], ix.dim
-		for i := range set {
-			x := set[i].id
-			if x >= s.n {
-				return ix.closerThanFrom(st, l, eq, e.d, set[i:])
-			}
-			o := int(x) * dim
-			st.dists++
-			if distance.L2Squared(eq, s.vec32[o:o+dim:o+dim]) <= e.d {
-				return false
-			}
-		}
-		return true
-	}
-	return ix.closerThanFrom(st, l, eq, e.d, set)
-}
-
-// closerThanFrom is closerThan's general loop for a candidate whose stored
-// vector is eq and whose distance to the list's owner is ed.
-func (ix *Index) closerThanFrom(st *searchState, l *layout, eq []float32, ed float32, set []backCand) bool {
 	for i := range set {
 		dx := ix.distTo(st, l, eq, set[i].id)
 		st.dists++
-		if dx <= ed {
+		if dx <= e.d {
 			return false
 		}
 	}
@@ -652,8 +594,8 @@ func (ix *Index) closerThanFrom(st *searchState, l *layout, eq []float32, ed flo
 
 // shrinkHNSWLib is hnswlib's back-link on a full list: rewrite it with the
 // heuristic's survivors among its members plus the newcomer.
-func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) {
-	c := ix.backCands(st, l, n, lc, slots, id, d)
+func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, slots []uint32, id uint32, d float32) {
+	c := ix.backCands(st, l, n, slots, id, d)
 	sortNearestFirst(st, c)
 	w := st.cands[:0]
 	for i := len(c) - 1; i >= 0; i-- {
@@ -662,11 +604,6 @@ func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, lc int, slo
 	st.cands = w
 	sel, _, _ := ix.selectNeighbors(st, l, w, len(slots))
 	storeItems(slots, sel)
-	if lc == 0 {
-		if cache := ix.distCache(l, n); cache != nil {
-			cacheItemsExcept(cache, sel, id)
-		}
-	}
 }
 
 // mergeDuplicate implements pgvector's duplicate merging: walk the new

@@ -74,9 +74,6 @@ type segment struct {
 	// closerSet has a bit per node: set when the slot flags of its layer-0
 	// list hold valid "closer" results of the last heuristic run over it.
 	closerSet []uint32
-	// ldist has linkStride−1 words per node: the layer-0 distance cache
-	// (distcache.go); empty for a custom distance.
-	ldist []uint32
 }
 
 // layout is an immutable snapshot of where every node lives.
@@ -254,9 +251,6 @@ func (ix *Index) newSegment(base, n uint32) *segment {
 		keys:      make([]uint64, n),
 		closerSet: make([]uint32, (n+31)/32),
 	}
-	if ix.kern != kCustom {
-		s.ldist = make([]uint32, int(n)*(ix.linkStride-1))
-	}
 	if ix.cfg.Storage == Float16 {
 		s.vec16 = make([]halfvec.Float16, int(n)*ix.dim)
 	} else {
@@ -285,7 +279,7 @@ func (l *layout) setCloserValid(id uint32, ok bool) {
 
 // segmentBytes is the memory a segment's arrays occupy.
 func segmentBytes(s *segment) int64 {
-	return int64(cap(s.vec32))*4 + int64(cap(s.vec16))*2 + int64(cap(s.links))*4 + int64(cap(s.keys))*8 + int64(cap(s.closerSet))*4 + int64(cap(s.ldist))*4
+	return int64(cap(s.vec32))*4 + int64(cap(s.vec16))*2 + int64(cap(s.links))*4 + int64(cap(s.keys))*8 + int64(cap(s.closerSet))*4
 }
 
 // allocUpperLocked reserves `level` consecutive upper blocks for a new node

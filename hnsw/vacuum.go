@@ -217,7 +217,6 @@ func (v *vacuum) repair(st *searchState, l *layout, id, epID uint32, epLevel int
 		}
 		if lc == 0 {
 			storeItems(ix.record(l, id)[1:], sel)
-			forgetDists(ix.distCache(l, id))
 		} else {
 			storeItems(ix.upperList(l, h, lc), sel)
 		}
@@ -279,7 +278,6 @@ func (v *vacuum) finish(st *searchState) {
 			ix.upperFree[level] = append(ix.upperFree[level], headerUpper(h))
 		}
 		storeList(rec[1:], nil)
-		forgetDists(ix.distCache(l, id))
 		l.setCloserValid(id, false)
 		atomic.StoreUint32(&rec[0], flagDeleted)
 		s := l.seg(id)
@@ -336,7 +334,6 @@ func (v *vacuum) dropDeletingLinks(l *layout, id uint32) {
 		}
 		storeList(slots, keep)
 	}
-	forgetDists(ix.distCache(l, id))
 	l.setCloserValid(id, false)
 }
 
