@@ -3,6 +3,8 @@ package hnsw
 import (
 	"math"
 	"sync/atomic"
+
+	"github.com/smallworld-go/smallworld/distance"
 )
 
 // Add inserts vec under key. The vector is copied (normalised under Cosine,
@@ -582,10 +584,33 @@ func (ix *Index) closerThan(st *searchState, l *layout, e *backCand, set []backC
 	if ix.cfg.Storage == Float16 {
 		st.eq = eq
 	}
+	if ix.kern == kL2F32 && len(l.segs) == 1 {
+		// The default configuration in one segment: index the arena
+		// directly rather than look each member's segment up.
+		s, dim := l.segs[0], ix.dim
+		for i := range set {
+			x := set[i].id
+			if x >= s.n {
+				return ix.closerThanFrom(st, l, eq, e.d, set[i:])
+			}
+			o := int(x) * dim
+			st.dists++
+			if distance.L2Squared(eq, s.vec32[o:o+dim:o+dim]) <= e.d {
+				return false
+			}
+		}
+		return true
+	}
+	return ix.closerThanFrom(st, l, eq, e.d, set)
+}
+
+// closerThanFrom is closerThan's general loop for a candidate whose stored
+// vector is eq and whose distance to the list's owner is ed.
+func (ix *Index) closerThanFrom(st *searchState, l *layout, eq []float32, ed float32, set []backCand) bool {
 	for i := range set {
 		dx := ix.distTo(st, l, eq, set[i].id)
 		st.dists++
-		if dx <= e.d {
+		if dx <= ed {
 			return false
 		}
 	}
