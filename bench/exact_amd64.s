@@ -14,6 +14,21 @@ TEXT ·exactL2AVX2(SB), NOSPLIT, $0-32
 	MOVQ         a+0(FP), SI
 	MOVQ         b+8(FP), DI
 	MOVQ         n+16(FP), CX
+
+	// b is usually a base row long out of cache (a candidate of the exact
+	// re-rank), a the query, in cache: ask for all of b's lines at once
+	// rather than let the misses ramp up one after another.
+	LEAQ         (DI)(CX*4), DX
+	MOVQ         DI, AX
+
+prefetch:
+	CMPQ         AX, DX
+	JAE          start
+	PREFETCHT0   (AX)
+	ADDQ         $64, AX
+	JMP          prefetch
+
+start:
 	VXORPD       Y0, Y0, Y0
 	MOVQ         CX, DX
 	ANDQ         $-4, DX
