@@ -20,12 +20,14 @@ import (
 //
 // (the residual part by the reverse triangle inequality), so the squared
 // distance of two augmented vectors is a lower bound of the real one that
-// costs only a fraction of it. With groups of 16 the bound costs a
-// sixteenth of a distance and on image and embedding data already rules out
-// most of the base; groups of 4 rule out most of the rest. The residual
-// component is free (the augmented vectors are padded to a multiple of 16
-// floats for the block kernels anyway) and tightens both bounds: it also
-// contains the plain norm bound |‖x‖ − ‖q‖|, as ‖a(v)‖ = ‖v‖.
+// costs only a fraction of it. Two levels are used (see poolLevels): groups
+// of 64, scored for every pair with the panel kernels at a fiftieth of a
+// distance, then groups of 4, at a quarter, for the pairs that pass. The
+// residual component costs one more number per vector (none at the fine
+// level, which is padded to a multiple of 16 floats for the block kernels
+// anyway) and tightens both bounds: it also contains the plain norm bound
+// |‖x‖ − ‖q‖|, as ‖a(v)‖ = ‖v‖. On Fashion-MNIST it spares the fine bound
+// 20% of the pairs and the full distance 12%.
 
 // poolLevel is one pooling resolution.
 type poolLevel struct {
