@@ -40,3 +40,22 @@ func ExampleDotBlock() {
 	fmt.Println(out)
 	// Output: [9 1]
 }
+
+// Short vectors are packed into panels once; the panel kernels then score
+// many queries against them without a horizontal sum per pair.
+func ExampleL2SquaredPanels() {
+	vectors := []float32{
+		0, 0,
+		3, 4,
+		1, 1,
+	}
+	panels := distance.PackPanels(nil, vectors, 2)
+	queries := []float32{0, 0, 1, 2}
+	out := make([]float32, 2*3)
+	distance.L2SquaredPanels(queries, 2, panels, 3, out)
+	fmt.Println(out[:3])
+	fmt.Println(out[3:])
+	// Output:
+	// [0 25 2]
+	// [5 8 1]
+}

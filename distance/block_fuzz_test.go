@@ -67,3 +67,41 @@ func fuzzBlockKernel(f *testing.F, bk blockKernelCase) {
 
 func FuzzDotBlock(f *testing.F)       { fuzzBlockKernel(f, blockKernels[0]) }
 func FuzzL2SquaredBlock(f *testing.F) { fuzzBlockKernel(f, blockKernels[1]) }
+
+// fuzzPanelKernel checks one panel kernel of every tier against the float64
+// reference on arbitrary bit patterns, split as in fuzzBlockKernel; the
+// vectors are packed with PackPanels.
+func fuzzPanelKernel(f *testing.F, pk panelKernelCase) {
+	addFloatSeeds(f)
+	tiers := allTiers(f)
+	f.Fuzz(func(t *testing.T, raw []byte, shape, _ uint8) {
+		v := fuzzFloats(raw)
+		dim := 1 + int(shape%40)
+		half := len(v) / 2
+		queries, vectors := v[:half], v[half:]
+		nq, n := len(queries)/dim, len(vectors)/dim
+		if nq == 0 || n == 0 {
+			return
+		}
+		panels := PackPanels(nil, vectors, dim)
+		for _, k := range tiers {
+			out := make([]float32, nq*n)
+			pk.panel(k)(queries, dim, panels, n, out)
+			for i := range nq {
+				for j := range n {
+					got := float64(out[i*n+j])
+					ref := pk.ref(queries[i*dim:(i+1)*dim], vectors[j*dim:(j+1)*dim])
+					if classOf(got) != classOf(ref.val) {
+						t.Fatalf("%s %s dim=%d pair (%d,%d): got %v, reference %v", k.ISA, pk.name, dim, i, j, got, ref.val)
+					}
+					if classOf(got) == classFinite && math.Abs(got-ref.val) > ref.bound {
+						t.Fatalf("%s %s dim=%d pair (%d,%d): got %v, reference %v, |diff| %g > bound %g", k.ISA, pk.name, dim, i, j, got, ref.val, math.Abs(got-ref.val), ref.bound)
+					}
+				}
+			}
+		}
+	})
+}
+
+func FuzzDotPanels(f *testing.F)       { fuzzPanelKernel(f, panelKernels[0]) }
+func FuzzL2SquaredPanels(f *testing.F) { fuzzPanelKernel(f, panelKernels[1]) }
