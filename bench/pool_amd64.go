@@ -54,6 +54,28 @@ var exactL2 = func() func(a, b []float32) float64 {
 	return exactL2Generic
 }()
 
+// filter2AVX512 is in pool_amd64.s.
+//
+//go:noescape
+func filter2AVX512(l0, l1 *float32, n int, t0, t1 float32, ids *uint32) int
+
+func filter2Asm(l0, l1 []float32, t0, t1 float32, ids []uint32) int {
+	n := len(l0)
+	if n == 0 {
+		return 0
+	}
+	_, _ = l1[n-1], ids[n+15] // see filter2AVX512
+	return filter2AVX512(unsafe.SliceData(l0), unsafe.SliceData(l1), n, t0, t1, unsafe.SliceData(ids))
+}
+
+// filter2 uses AVX-512 where the distance package's tier does.
+var filter2 = func() func(l0, l1 []float32, t0, t1 float32, ids []uint32) int {
+	if distance.Tier() >= distance.AVX512 {
+		return filter2Asm
+	}
+	return filter2Generic
+}()
+
 // poolBlocks follows the distance package's tier (and so the purego tag and
 // SMALLWORLD_SIMD): the AVX2 loop wherever its kernels use AVX2 or better.
 var poolBlocks = func() func(x []float32, blocks int, fine, coarse, pf []float32) (xx, ff, cc float32) {

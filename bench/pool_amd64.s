@@ -154,3 +154,73 @@ pfloop:
 
 pfdone:
 	RET
+
+// func filter2AVX512(l0, l1 *float32, n int, t0, t1 float32, ids *uint32) int
+//
+// Writes to ids, in order, every r < n with l0[r] ≤ t0 or l1[r] ≤ t1 (a NaN
+// never passes), and returns how many: 16 rows per step, two compares into
+// mask registers and one VPCOMPRESSD of the row numbers. The last n mod 16
+// rows are loaded under a mask (no read past either slice). Each step
+// stores 16 ids whatever the count, so ids needs room for n + 16.
+TEXT ·filter2AVX512(SB), NOSPLIT, $0-48
+	MOVQ         l0+0(FP), SI
+	MOVQ         l1+8(FP), DI
+	MOVQ         n+16(FP), R12
+	VBROADCASTSS t0+24(FP), Z0
+	VBROADCASTSS t1+28(FP), Z1
+	MOVQ         ids+32(FP), DX
+	XORQ         AX, AX               // rows done
+	XORQ         BX, BX               // ids written
+	VMOVDQU32    iota16<>(SB), Z2     // the row numbers of the current step
+	MOVL         $16, R8
+	VPBROADCASTD R8, Z3
+
+loop:
+	MOVQ         R12, CX
+	SUBQ         AX, CX
+	JLE          done
+	MOVL         $0xffff, R10
+	CMPQ         CX, $16
+	JGE          whole
+	MOVL         $1, R10
+	SHLL         CX, R10
+	DECL         R10
+
+whole:
+	KMOVW        R10, K1
+	VMOVUPS.Z    (SI)(AX*4), K1, Z6
+	VMOVUPS.Z    (DI)(AX*4), K1, Z7
+	VCMPPS       $2, Z0, Z6, K1, K2   // l0 ≤ t0, ordered
+	VCMPPS       $2, Z1, Z7, K1, K3
+	KORW         K2, K3, K2
+	VPCOMPRESSD  Z2, K2, Z8
+	VMOVDQU32    Z8, (DX)(BX*4)
+	KMOVW        K2, R11
+	POPCNTL      R11, R11
+	ADDQ         R11, BX
+	VPADDD       Z3, Z2, Z2
+	ADDQ         $16, AX
+	JMP          loop
+
+done:
+	VZEROUPPER
+	MOVQ         BX, ret+40(FP)
+	RET
+
+DATA iota16<>+0(SB)/4, $0
+DATA iota16<>+4(SB)/4, $1
+DATA iota16<>+8(SB)/4, $2
+DATA iota16<>+12(SB)/4, $3
+DATA iota16<>+16(SB)/4, $4
+DATA iota16<>+20(SB)/4, $5
+DATA iota16<>+24(SB)/4, $6
+DATA iota16<>+28(SB)/4, $7
+DATA iota16<>+32(SB)/4, $8
+DATA iota16<>+36(SB)/4, $9
+DATA iota16<>+40(SB)/4, $10
+DATA iota16<>+44(SB)/4, $11
+DATA iota16<>+48(SB)/4, $12
+DATA iota16<>+52(SB)/4, $13
+DATA iota16<>+56(SB)/4, $14
+DATA iota16<>+60(SB)/4, $15
+GLOBL iota16<>(SB), RODATA|NOPTR, $64

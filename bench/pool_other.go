@@ -6,6 +6,7 @@ package bench
 var (
 	poolBlocks = poolBlocksGeneric
 	exactL2    = exactL2Generic
+	filter2    = filter2Generic
 )
 
 // prefetch is a no-op without assembly.

@@ -145,3 +145,26 @@ func TestPooledVecSpecialValues(t *testing.T) {
 	_, errs = pooledVec(levels, v, c, f, make([]float32, 7), nil)
 	require.True(t, math.IsInf(errs[0], 1) && math.IsInf(errs[1], 1))
 }
+
+// TestFilter2MatchesGeneric: the assembly filter keeps exactly the rows the
+// Go loop keeps, NaN bounds and infinite thresholds included, at every
+// length around its 16-row steps.
+func TestFilter2MatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(77, 78))
+	nan := float32(math.NaN())
+	for n := range 70 {
+		l0, l1 := make([]float32, n), make([]float32, n)
+		for i := range l0 {
+			l0[i], l1[i] = rng.Float32(), rng.Float32()
+			if rng.IntN(9) == 0 {
+				l0[i] = nan
+			}
+		}
+		for _, th := range [][2]float32{{0.3, 0.6}, {-1, 0.5}, {float32(math.Inf(1)), -1}, {float32(math.Inf(-1)), float32(math.Inf(-1))}, {nan, 0.2}} {
+			want, got := make([]uint32, n+16), make([]uint32, n+16)
+			k := filter2Generic(l0, l1, th[0], th[1], want)
+			require.Equal(t, k, filter2(l0, l1, th[0], th[1], got), "n=%d thresholds %v", n, th)
+			require.Equal(t, want[:k], got[:k], "n=%d thresholds %v", n, th)
+		}
+	}
+}

@@ -186,21 +186,15 @@ func (j *truthJob) scanPooled(w *worker, q0, q1, b0, b1 int) {
 		// infinite components, whose distance cannot be finite) never
 		// passes a finite threshold; see pooledBlock.fill for rows whose
 		// pooled values overflow.
-		cands := growIDs(pb.cand, n)
+		cands := growIDs(pb.cand, n+16)
 		pb.cand = cands
 		m := n
 		if open {
-			for r := range cands {
+			for r := range n {
 				cands[r] = uint32(r)
 			}
 		} else {
-			m = 0
-			l0, l1 := lbRow[0][:n], lbRow[1][:n]
-			t0, t1 := tc[0], tc[1]
-			for r := range n {
-				cands[m] = uint32(r)
-				m += b2i(l0[r] <= t0) | b2i(l1[r] <= t1)
-			}
+			m = filter2(lbRow[0][:n], lbRow[1][:n], tc[0], tc[1], cands)
 		}
 		cands = cands[:m]
 		if m == 0 {
@@ -239,6 +233,19 @@ func (j *truthJob) scanPooled(w *worker, q0, q1, b0, b1 int) {
 			j.offerRows(qi-q0, b0, finals, dist[t*k:(t+1)*k])
 		}
 	}
+}
+
+// filter2Generic writes to ids, in order, every r with l0[r] ≤ t0 or
+// l1[r] ≤ t1 (a NaN never passes) and returns how many; ids needs room for
+// len(l0). Branch-free: which rows pass is unpredictable.
+func filter2Generic(l0, l1 []float32, t0, t1 float32, ids []uint32) int {
+	l1, ids = l1[:len(l0)], ids[:len(l0)]
+	m := 0
+	for r := range l0 {
+		ids[m] = uint32(r)
+		m += b2i(l0[r] <= t0) | b2i(l1[r] <= t1)
+	}
+	return m
 }
 
 // b2i is 1 for true and 0 for false; the compiler turns it into a SETcc.
