@@ -3,6 +3,7 @@ package tune_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,8 @@ import (
 // tune's recommendation for SIFT-small (the default grid the README runs,
 // with three builds per configuration so that the choice allows for the
 // real build's own random levels) is applied to a real pgvector 0.8.7 with
-// the SQL tune prints, and the real index reaches the target recall on the
-// same queries. The planner's choice and the index size are checked too.
+// the SQL tune prints, and the real index, built three times, reaches the
+// target recall on the same queries in the median build. The planner's choice and the index size are checked too.
 func TestRecommendationHoldsOnRealPgvector(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a dozen indexes and one on the real pgvector")
@@ -78,22 +79,37 @@ func TestRecommendationHoldsOnRealPgvector(t *testing.T) {
 	require.NoError(t, rows.Err())
 	assert.Equal(t, rec.Plan.UseIndex, strings.Contains(plan.String(), "Index Scan using items_embedding_idx"), plan.String())
 
-	results := make([][]int32, queries.Len())
-	for q := range queries.Len() {
-		rows, err := conn.Query(ctx, query, pgvector.NewVector(queries.Row(q)))
-		require.NoError(t, err)
-		for rows.Next() {
-			var id int32
-			require.NoError(t, rows.Scan(&id))
-			results[q] = append(results[q], id)
-		}
-		require.NoError(t, rows.Err())
-		require.Len(t, results[q], 10)
-	}
 	truth, err := bench.GroundTruth(ctx, base, queries, bench.L2, 10, bench.GroundTruthOptions{})
 	require.NoError(t, err)
-	recall, err := bench.Recall(truth, results, 10)
-	require.NoError(t, err)
-	t.Logf("recall@10 on pgvector %.4f, predicted %.4f ± %.4f (target %.2f)", recall, rec.Recall.Mean, rec.RecallSE, rep.Spec.TargetRecall)
-	assert.GreaterOrEqual(t, recall, rep.Spec.TargetRecall, fmt.Sprintf("the recommended %v, ef_search %d", rec.BuildParams, rec.EfSearch))
+	measure := func() float64 {
+		results := make([][]int32, queries.Len())
+		for q := range queries.Len() {
+			rows, err := conn.Query(ctx, query, pgvector.NewVector(queries.Row(q)))
+			require.NoError(t, err)
+			for rows.Next() {
+				var id int32
+				require.NoError(t, rows.Scan(&id))
+				results[q] = append(results[q], id)
+			}
+			require.NoError(t, rows.Err())
+			require.Len(t, results[q], 10)
+		}
+		recall, err := bench.Recall(truth, results, 10)
+		require.NoError(t, err)
+		return recall
+	}
+	// pgvector draws new random levels at every build, and a single real
+	// build's recall on 100 queries scatters by about ±0.02 around the
+	// mean (its low tail is heavy). The promise is about the configuration,
+	// so the real index is built three times (REINDEX draws new levels) and
+	// the median build must reach the target.
+	recalls := []float64{measure()}
+	for range 2 {
+		_, err := conn.Exec(ctx, `REINDEX INDEX items_embedding_idx`)
+		require.NoError(t, err)
+		recalls = append(recalls, measure())
+	}
+	t.Logf("recall@10 on pgvector over 3 builds %.4f, predicted %.4f ± %.4f (target %.2f)", recalls, rec.Recall.Mean, rec.RecallSE, rep.Spec.TargetRecall)
+	slices.Sort(recalls)
+	assert.GreaterOrEqual(t, recalls[1], rep.Spec.TargetRecall, fmt.Sprintf("median of 3 real builds of the recommended %v, ef_search %d", rec.BuildParams, rec.EfSearch))
 }
