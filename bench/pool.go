@@ -130,15 +130,14 @@ func pooledVec(levels []poolLevel, v []float32, coarse, fine, blocks16, ahead []
 	}
 	// The coarse sums, from the blocks of 16 (pooled × 1/4, the last one
 	// × 1/√its length): back to plain sums in float64, added, scaled.
-	per := cl.group / blockGroup
-	full := whole / per // coarse groups made only of whole blocks
+	const per = coarseGroup / blockGroup
+	var _ = [1]struct{}{}[per-4] // the loop below adds four blocks per group
+	full := whole / per          // coarse groups made only of whole blocks
 	scale := float64(blockGroup) / math.Sqrt(float64(blockGroup)*float64(cl.group))
 	var cc float64
 	for c := range full {
-		var s float64
-		for _, x := range blocks16[c*per : (c+1)*per] {
-			s += float64(x)
-		}
+		b := blocks16[c*per : c*per+per : c*per+per]
+		s := (float64(b[0]) + float64(b[1])) + (float64(b[2]) + float64(b[3]))
 		p := float32(s * scale)
 		coarse[c] = p
 		cc += float64(p) * float64(p)
