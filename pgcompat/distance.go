@@ -41,52 +41,18 @@ func L2Distance[T AnyVector](a, b T) (float64, error) {
 // the HNSW l2 operator classes order by: (float64) Σ_f32 (aᵢ−bᵢ)², with no
 // square root.
 func L2SquaredDistance[T AnyVector](a, b T) (float64, error) {
-	switch a := any(a).(type) {
-	case Vector:
-		b := any(b).(Vector)
-		if err := checkDims("vector", len(a.x), len(b.x)); err != nil {
-			return 0, err
-		}
-		return float64(l2sqF32(a.x, b.x)), nil
-	case HalfVec:
-		b := any(b).(HalfVec)
-		if err := checkDims("halfvec", len(a.x), len(b.x)); err != nil {
-			return 0, err
-		}
-		return float64(l2sqF16(a.x, b.x)), nil
-	case SparseVec:
-		b := any(b).(SparseVec)
-		if err := checkDims("sparsevec", int(a.dim), int(b.dim)); err != nil {
-			return 0, err
-		}
-		return float64(l2sqSparse(a, b)), nil
-	}
-	panic("unreachable")
+	return perType(a, b,
+		func(x, y []float32) float64 { return float64(l2sqF32(x, y)) },
+		func(x, y []halfvec.Float16) float64 { return float64(l2sqF16(x, y)) },
+		func(x, y SparseVec) float64 { return float64(l2sqSparse(x, y)) })
 }
 
 // InnerProduct is pgvector's inner_product: (float64) Σ_f32 aᵢ·bᵢ.
 func InnerProduct[T AnyVector](a, b T) (float64, error) {
-	switch a := any(a).(type) {
-	case Vector:
-		b := any(b).(Vector)
-		if err := checkDims("vector", len(a.x), len(b.x)); err != nil {
-			return 0, err
-		}
-		return float64(dotF32(a.x, b.x)), nil
-	case HalfVec:
-		b := any(b).(HalfVec)
-		if err := checkDims("halfvec", len(a.x), len(b.x)); err != nil {
-			return 0, err
-		}
-		return float64(dotF16(a.x, b.x)), nil
-	case SparseVec:
-		b := any(b).(SparseVec)
-		if err := checkDims("sparsevec", int(a.dim), int(b.dim)); err != nil {
-			return 0, err
-		}
-		return float64(dotSparse(a, b)), nil
-	}
-	panic("unreachable")
+	return perType(a, b,
+		func(x, y []float32) float64 { return float64(dotF32(x, y)) },
+		func(x, y []halfvec.Float16) float64 { return float64(dotF16(x, y)) },
+		func(x, y SparseVec) float64 { return float64(dotSparse(x, y)) })
 }
 
 // NegativeInnerProduct is pgvector's <#> operator
@@ -106,26 +72,9 @@ func NegativeInnerProduct[T AnyVector](a, b T) (float64, error) {
 // (float64)Σ_f32 bᵢ²), clamped to [−1, 1]. A zero vector on either side gives
 // NaN (0/0), as do float32 overflow or underflow of the norms.
 func CosineDistance[T AnyVector](a, b T) (float64, error) {
-	var sim float64
-	switch a := any(a).(type) {
-	case Vector:
-		b := any(b).(Vector)
-		if err := checkDims("vector", len(a.x), len(b.x)); err != nil {
-			return 0, err
-		}
-		sim = cosineSimF32(a.x, b.x)
-	case HalfVec:
-		b := any(b).(HalfVec)
-		if err := checkDims("halfvec", len(a.x), len(b.x)); err != nil {
-			return 0, err
-		}
-		sim = cosineSimF16(a.x, b.x)
-	case SparseVec:
-		b := any(b).(SparseVec)
-		if err := checkDims("sparsevec", int(a.dim), int(b.dim)); err != nil {
-			return 0, err
-		}
-		sim = cosineSimSparse(a, b)
+	sim, err := perType(a, b, cosineSimF32, cosineSimF16, cosineSimSparse)
+	if err != nil {
+		return 0, err
 	}
 	// NaN fails both tests and stays NaN.
 	if sim > 1 {
@@ -136,29 +85,40 @@ func CosineDistance[T AnyVector](a, b T) (float64, error) {
 	return 1 - sim, nil
 }
 
-// L1Distance is pgvector's <+> operator (l1_distance): (float64) Σ_f32 |aᵢ−bᵢ|.
-func L1Distance[T AnyVector](a, b T) (float64, error) {
+// perType checks that a and b have the same dimensions (pgvector's
+// "different vector dimensions" error, worded for the type) and applies the
+// reference function for their type.
+func perType[T AnyVector](a, b T, vec func(x, y []float32) float64,
+	half func(x, y []halfvec.Float16) float64, sparse func(x, y SparseVec) float64) (float64, error) {
 	switch a := any(a).(type) {
 	case Vector:
 		b := any(b).(Vector)
 		if err := checkDims("vector", len(a.x), len(b.x)); err != nil {
 			return 0, err
 		}
-		return float64(l1F32(a.x, b.x)), nil
+		return vec(a.x, b.x), nil
 	case HalfVec:
 		b := any(b).(HalfVec)
 		if err := checkDims("halfvec", len(a.x), len(b.x)); err != nil {
 			return 0, err
 		}
-		return float64(l1F16(a.x, b.x)), nil
+		return half(a.x, b.x), nil
 	case SparseVec:
 		b := any(b).(SparseVec)
 		if err := checkDims("sparsevec", int(a.dim), int(b.dim)); err != nil {
 			return 0, err
 		}
-		return float64(l1Sparse(a, b)), nil
+		return sparse(a, b), nil
 	}
-	panic("unreachable")
+	return 0, nil // unreachable: AnyVector has exactly these three types
+}
+
+// L1Distance is pgvector's <+> operator (l1_distance): (float64) Σ_f32 |aᵢ−bᵢ|.
+func L1Distance[T AnyVector](a, b T) (float64, error) {
+	return perType(a, b,
+		func(x, y []float32) float64 { return float64(l1F32(x, y)) },
+		func(x, y []halfvec.Float16) float64 { return float64(l1F16(x, y)) },
+		func(x, y SparseVec) float64 { return float64(l1Sparse(x, y)) })
 }
 
 func l2sqF32(a, b []float32) float32 {
