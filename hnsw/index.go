@@ -21,7 +21,8 @@ type Index struct {
 	cfg        Config
 	dim        int
 	m, m0      int
-	linkStride int // 1 + 2·M words per layer-0 record
+	linkStride int     // 1 + 2·M words per layer-0 record
+	recLines   uintptr // cache lines a layer-0 record may span
 	maxLevel   int
 	ml         float64
 	kern       kernelKind
@@ -109,6 +110,7 @@ func newIndex(cfg Config) *Index {
 		m:            cfg.M,
 		m0:           2 * cfg.M,
 		linkStride:   1 + 2*cfg.M,
+		recLines:     uintptr((4*(1+2*cfg.M)+63)/64 + 1),
 		maxLevel:     MaxLevel(cfg.M),
 		ml:           levelMultiplier(cfg.M),
 		upperFree:    map[int][]uint32{},

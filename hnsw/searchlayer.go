@@ -95,6 +95,7 @@ func (ix *Index) searchLayer(st *searchState, l *layout, q []float32, p layerSea
 		st.dists += uint64(len(nbr))
 		dist := st.dist[:len(nbr)]
 		ix.distBatch(st, l, q, nbr, dist)
+		pf := st.pf[:0]
 		for i, id := range nbr {
 			d := dist[i]
 			if !(d < st.res.top().d || wlen < ef) {
@@ -106,6 +107,7 @@ func (ix *Index) searchLayer(st *searchState, l *layout, q []float32, p layerSea
 			e := item{d, id}
 			st.cand.push(e)
 			st.res.push(e)
+			pf = append(pf, id)
 			if p.skipDeleted && ix.isDeleted(l, id) {
 				continue
 			}
@@ -116,6 +118,15 @@ func (ix *Index) searchLayer(st *searchState, l *layout, q []float32, p layerSea
 					st.disc.push(x)
 				}
 			}
+		}
+		st.pf = pf
+		if p.lc == 0 && len(pf) > 0 && len(l.segs) == 1 && len(l.segs[0].links) > 0 {
+			// The new candidates' lists live apart from their vectors
+			// (which the kernel just read), so the first read of each
+			// list would miss the cache when it is expanded; start
+			// those loads now.
+			s := l.segs[0]
+			prefetchRows(&s.links[0], pf, uintptr(ix.linkStride)*4, ix.recLines)
 		}
 	}
 }

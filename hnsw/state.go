@@ -17,6 +17,7 @@ type searchState struct {
 	ep   []item    // entry points of the next layer search
 	w    []item    // a layer's result, furthest first
 	nbr  []uint32  // unvisited neighbours of the node being expanded
+	pf   []uint32  // the new candidates of an expansion, to prefetch
 	loc  []uint32  // segment-local ids for a kernel call
 	dist []float32 // kernel output
 
