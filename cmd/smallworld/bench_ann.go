@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,6 +83,7 @@ type annBenchConfig struct {
 	k, m, efc, threads, nq         int
 	efs                            []int
 	seed                           uint64
+	cpuProfile                     string
 	budget                         time.Duration
 	json                           bool
 }
@@ -105,7 +108,7 @@ func runBenchANN(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	if err := buildANN(ctx, ix, base, cfg.threads, &sum); err != nil {
+	if err := profileBuild(cfg.cpuProfile, func() error { return buildANN(ctx, ix, base, cfg.threads, &sum) }); err != nil {
 		return err
 	}
 	st := ix.Stats()
@@ -156,11 +159,12 @@ func parseBenchANN(e env, args []string) (annBenchConfig, error) {
 	seed := fs.Uint64("seed", 0, "level generator seed")
 	budget := fs.Duration("time", time.Second, "timing budget per ef (at least 3 passes over the queries)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the build to `file` (go tool pprof reads it)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return annBenchConfig{}, err
 	}
 	cfg := annBenchConfig{
-		basePath: *basePath, queryPath: *queryPath, truthPath: *truthPath,
+		basePath: *basePath, queryPath: *queryPath, truthPath: *truthPath, cpuProfile: *cpuProfile,
 		k: *k, m: *m, efc: *efc, threads: *threads, nq: *nq, seed: *seed, budget: *budget, json: *asJSON,
 	}
 	switch {
@@ -256,6 +260,27 @@ func loadANNData(ctx context.Context, cfg annBenchConfig, sum *annBenchSummary) 
 	sum.Metric, sum.Storage, sum.Heuristic = cfg.metric.String(), cfg.storage.String(), cfg.heuristic.String()
 	sum.K, sum.M, sum.EfConstruction = cfg.k, cfg.m, cfg.efc
 	return base, queries, truth, nil
+}
+
+// profileBuild runs build, under the CPU profiler when path is not empty.
+func profileBuild(path string, build func() error) error {
+	if path == "" {
+		return build()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	err = build()
+	pprof.StopCPUProfile()
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("cpu profile: %w", cerr)
+	}
+	return err
 }
 
 // buildANN inserts base row i under key i. With one thread it inserts on a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,8 +17,14 @@ func TestBenchANNBuiltInJSON(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the 10,000-vector SIFT-small index")
 	}
-	code, stdout, stderr := runTruthCLI(t, "bench", "ann", "--nq", "30", "--ef", "10,40", "--time", "10ms", "--json")
+	prof := filepath.Join(t.TempDir(), "build.pprof")
+	code, stdout, stderr := runTruthCLI(t, "bench", "ann", "--nq", "30", "--ef", "10,40", "--time", "10ms", "--json", "--cpuprofile", prof)
 	require.Equal(t, exitOK, code, stderr)
+	// The build's CPU profile is a gzipped protocol buffer, as pprof writes.
+	raw, err := os.ReadFile(prof)
+	require.NoError(t, err)
+	require.Greater(t, len(raw), 2)
+	assert.Equal(t, []byte{0x1f, 0x8b}, raw[:2])
 	var sum annBenchSummary
 	require.NoError(t, json.Unmarshal([]byte(stdout), &sum))
 	assert.Equal(t, "siftsmall", sum.Dataset)
@@ -44,12 +51,12 @@ func TestBenchANNBuiltInJSON(t *testing.T) {
 		assert.GreaterOrEqual(t, r.P99us, r.P50us)
 	}
 	// The keys the JSON contract names are present.
-	var raw map[string]any
-	require.NoError(t, json.Unmarshal([]byte(stdout), &raw))
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &fields))
 	for _, k := range []string{"build_seconds", "bytes_per_vector", "results"} {
-		assert.Contains(t, raw, k)
+		assert.Contains(t, fields, k)
 	}
-	row := raw["results"].([]any)[0].(map[string]any)
+	row := fields["results"].([]any)[0].(map[string]any)
 	for _, k := range []string{"ef", "recall", "qps", "p50_us", "p99_us", "dist_per_query"} {
 		assert.Contains(t, row, k)
 	}
