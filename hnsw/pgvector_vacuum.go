@@ -22,53 +22,9 @@ import (
 // nodes order leaves out are visited after the listed ones, in id order.
 // Everything else is as in Vacuum.
 func (ix *Index) VacuumInOrder(ctx context.Context, order []NodeID) error {
-	ix.vacuumMu.Lock()
-	defer ix.vacuumMu.Unlock()
-	ix.mutMu.RLock()
-	defer ix.mutMu.RUnlock()
-	if ix.nDeleted.Load() == 0 {
-		return nil
-	}
-	ix.allocMu.Lock()
-	hi := ix.hi
-	free := append([]uint64(nil), ix.freeSet...)
-	ix.allocMu.Unlock()
-	isFree := func(id uint32) bool {
-		w := int(id >> 6)
-		return w < len(free) && free[w]&(1<<(id&63)) != 0
-	}
-
-	l := ix.lay.Load()
-	deleting := make([]uint64, (hi+63)/64)
-	nDel := 0
-	for id := uint32(0); id < hi; id++ {
-		if ix.isDeleted(l, id) && !isFree(id) {
-			deleting[id>>6] |= 1 << (id & 63)
-			nDel++
-		}
-	}
-	if nDel == 0 {
-		return nil
-	}
-	v := &vacuum{ix: ix, deleting: deleting, hi: hi}
-	if ix.cfg.Heuristic == HeuristicHNSWLib {
-		v.orphaned = v.outNeighbors(l)
-	}
-	seq := visitOrder(order, hi)
-	st := ix.getState(l)
-	defer ix.putState(st)
-
-	ix.reclaimMu.RLock()
-	err := v.repairGraphInOrder(ctx, st, seq)
-	ix.reclaimMu.RUnlock()
-	if err != nil {
-		return err
-	}
-
-	ix.reclaimMu.Lock()
-	defer ix.reclaimMu.Unlock()
-	v.finish(st)
-	return nil
+	return ix.runVacuum(ctx, func(v *vacuum, st *searchState) error {
+		return v.repairGraphInOrder(ctx, st, visitOrder(order, v.hi))
+	})
 }
 
 // visitOrder returns the listed ids below hi without repeats, followed by

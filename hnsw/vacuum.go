@@ -28,6 +28,16 @@ import (
 // step 4). If ctx is cancelled before step 4, Vacuum returns its error and
 // the tombstones stay; the graph remains valid.
 func (ix *Index) Vacuum(ctx context.Context) error {
+	return ix.runVacuum(ctx, func(v *vacuum, st *searchState) error {
+		return v.repairGraph(ctx, st)
+	})
+}
+
+// runVacuum does what Vacuum and VacuumInOrder share: under the vacuum
+// lock it finds the deleting nodes (tombstones not yet freed), calls repair
+// to reconnect the graph around them (searches and inserts go on), then
+// frees them with searches and inserts excluded.
+func (ix *Index) runVacuum(ctx context.Context, repair func(v *vacuum, st *searchState) error) error {
 	ix.vacuumMu.Lock()
 	defer ix.vacuumMu.Unlock()
 	ix.mutMu.RLock()
@@ -64,7 +74,7 @@ func (ix *Index) Vacuum(ctx context.Context) error {
 	defer ix.putState(st)
 
 	ix.reclaimMu.RLock()
-	err := v.repairGraph(ctx, st)
+	err := repair(v, st)
 	ix.reclaimMu.RUnlock()
 	if err != nil {
 		return err
