@@ -26,7 +26,17 @@ var kernelNames = []string{
 	"dot", "l2sq", "l1", "cosine", "hamming", "jaccard",
 	"f16dot", "f16l2sq", "f16l1", "f16cosine",
 	"f32f16dot", "f32f16l2sq", "f32f16l1", "f32f16cosine",
+	"dotbatch", "l2sqbatch", "dotblock", "l2sqblock", "dotpanels", "l2sqpanels",
 }
+
+// The many-vector kernels (batch, block, panels) score against an arena of
+// manyVectors vectors, small enough to stay in cache at 1536 dimensions, as
+// a graph walk's neighbours or a brute-force block do; the block and panel
+// kernels take manyQueries queries per call.
+const (
+	manyVectors = 128
+	manyQueries = 16
+)
 
 // implVek names the baseline implementation, github.com/viterin/vek/vek32.
 const implVek = "vek"
@@ -81,6 +91,10 @@ Each row is the median of --samples timed runs whose total is about --time.
 GB/s counts the bytes of both operands. The vek rows are the baseline:
 vek32.Dot, vek32.Distance (which includes the square root), vek32.ManhattanDistance
 and 1 - vek32.CosineSimilarity. Bit kernels (hamming, jaccard) take dims in bits.
+The batch, block and panel kernels (dotbatch ... l2sqpanels) count one distance
+as one op, so their ns/op compares with the pair kernel's row: batch scores one
+query against 128 vectors in shuffled order, block and panels 16 queries
+against 128 vectors per call.
 SMALLWORLD_SIMD does not hide tiers here: every tier the CPU has is measured.`)
 	jsonOut := fs.Bool("json", false, "print one JSON array instead of a table")
 	dimsFlag := fs.String("dims", "128,384,768,1536", "comma-separated vector dimensions")
@@ -266,6 +280,10 @@ func kernelCases(cfg kernelBenchConfig) ([]kernelCase, error) {
 						"f16dot": k.Dot, "f16l2sq": k.L2Squared, "f16l1": k.L1, "f16cosine": k.Cosine,
 					}[kernel])
 				}
+			case "dotbatch", "l2sqbatch", "dotblock", "l2sqblock", "dotpanels", "l2sqpanels":
+				for _, k := range tiers {
+					add(k.ISA.String(), 8*dim, manyKernelRun(kernel, k, dim, rng))
+				}
 			case "f32f16dot", "f32f16l2sq", "f32f16l1", "f32f16cosine":
 				for _, k := range halfTiers {
 					f32f16(k.ISA.String(), map[string]func(q []float32, h []halfvec.Float16) float32{
@@ -304,6 +322,55 @@ func runF32F16(f func(q []float32, h []halfvec.Float16) float32, q []float32, h 
 		s += f(q, h)
 	}
 	return uint64(math.Float32bits(s))
+}
+
+// manyKernelRun returns the run closure of a batch, block or panel kernel:
+// one operation is one distance, so its ns/op compares directly with the
+// pair kernel's row, and run(n) makes enough calls for at least n distances.
+// The batch kernel visits the arena in a shuffled order, as a graph walk
+// does; the block and panel kernels score manyQueries queries against the
+// whole arena per call.
+func manyKernelRun(kernel string, k *distance.Kernels, dim int, rng *rand.Rand) func(n int) uint64 {
+	arena := randomUnitFloats(rng, manyVectors*dim)
+	queries := randomUnitFloats(rng, manyQueries*dim)
+	out := make([]float32, manyQueries*manyVectors)
+	var call func()
+	perCall := manyQueries * manyVectors
+	switch kernel {
+	case "dotbatch", "l2sqbatch":
+		f := k.DotBatch
+		if kernel == "l2sqbatch" {
+			f = k.L2SquaredBatch
+		}
+		ids := make([]uint32, manyVectors)
+		for i, j := range rng.Perm(manyVectors) {
+			ids[i] = uint32(j)
+		}
+		q := queries[:dim]
+		perCall = manyVectors
+		call = func() { f(q, arena, dim, ids, out) }
+	case "dotblock", "l2sqblock":
+		f := k.DotBlock
+		if kernel == "l2sqblock" {
+			f = k.L2SquaredBlock
+		}
+		call = func() { f(queries, dim, arena, dim, nil, out) }
+	default: // panels
+		f := k.DotPanels
+		if kernel == "l2sqpanels" {
+			f = k.L2SquaredPanels
+		}
+		panels := distance.PackPanels(nil, arena, dim)
+		call = func() { f(queries, dim, panels, manyVectors, out) }
+	}
+	return func(n int) uint64 {
+		var s float32
+		for range (n + perCall - 1) / perCall {
+			call()
+			s += out[0]
+		}
+		return uint64(math.Float32bits(s))
+	}
 }
 
 func randomUnitFloats(rng *rand.Rand, n int) []float32 {

@@ -134,3 +134,24 @@ func TestMedian(t *testing.T) {
 	assert.Equal(t, 2.5, median([]float64{4, 1, 3, 2}))
 	assert.Equal(t, 7.0, median([]float64{7}))
 }
+
+// The batch, block and panel kernels get one row per tier, timed per
+// distance, and odd dimensions (a partial panel, masked tails) work.
+func TestBenchKernelsManyVectorKernels(t *testing.T) {
+	kernels := []string{"dotbatch", "l2sqbatch", "dotblock", "l2sqblock", "dotpanels", "l2sqpanels"}
+	code, out, errOut := runCLI(t, context.Background(), "bench", "kernels", "--json",
+		"--time", "2ms", "--samples", "1", "--dims", "7,128", "--kernels", strings.Join(kernels, ","))
+	require.Equal(t, exitOK, code, errOut)
+	var rows []kernelResult
+	require.NoError(t, json.Unmarshal([]byte(out), &rows), out)
+	tiers := len(distance.Supported())
+	require.Len(t, rows, len(kernels)*2*tiers)
+	for _, r := range rows {
+		assert.Contains(t, kernels, r.Kernel)
+		assert.Greater(t, r.NsPerOp, 0.0, "%+v", r)
+		assert.InDelta(t, float64(8*r.Dim)/r.NsPerOp, r.GBPerS, 1e-9*r.GBPerS)
+		if r.Impl == "generic" {
+			assert.InDelta(t, 1, r.VsGeneric, 1e-12)
+		}
+	}
+}
