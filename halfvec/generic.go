@@ -201,9 +201,14 @@ func cosineF32Generic(q []float32, h []Float16) float32 {
 
 // cosineFinish turns the three float32 sums of a one-pass cosine into a
 // distance the way pgvector does: the similarity in float64, clamped to
-// [−1, 1] (NaN is not clamped), then 1 − similarity. A zero vector makes
-// 0/0 = NaN.
+// [−1, 1] (NaN is not clamped), then 1 − similarity. A squared norm of 0 —
+// a zero vector, or a float32 query so small that its squared norm
+// underflows — gives NaN, as package distance's cosine does, rather than a
+// similarity of ±1 from a nonzero dot product over a zero norm.
 func cosineFinish(dot, na, nb float32) float32 {
+	if na == 0 || nb == 0 {
+		return float32(math.NaN())
+	}
 	sim := float64(dot) / math.Sqrt(float64(na)*float64(nb))
 	if sim > 1 {
 		sim = 1

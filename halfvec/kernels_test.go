@@ -131,6 +131,18 @@ func TestCosineEdgeCases(t *testing.T) {
 		assert.Equal(t, float32(0), k.Cosine(one, one), "%s: parallel vectors, clamped", k.ISA)
 		assert.Equal(t, float32(2), k.Cosine(one, neg), "%s: opposite vectors", k.ISA)
 		assert.Equal(t, float32(0), k.CosineF32(q, one), "%s", k.ISA)
+		// A query whose squared norm underflows float32 while its dot
+		// product with h does not: NaN, as in package distance, not ±1.
+		tiny := make([]float32, 20)
+		tiny[0] = 1e-25
+		assert.True(t, math.IsNaN(float64(k.CosineF32(tiny, one))), "%s: underflowed norm", k.ISA)
+		dk, err := distance.For(distance.Generic)
+		require.NoError(t, err)
+		ones := make([]float32, 20)
+		for i := range ones {
+			ones[i] = 1
+		}
+		assert.True(t, math.IsNaN(float64(dk.Cosine(tiny, ones))), "distance agrees")
 	}
 }
 
