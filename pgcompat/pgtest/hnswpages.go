@@ -8,6 +8,8 @@ import (
 	"math"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/smallworld-go/smallworld/pgcompat/pgxvec"
 )
 
 // On-disk constants of pgvector 0.8.7's HNSW access method (hnsw.h) and of
@@ -105,7 +107,7 @@ func (e *HNSWElement) HalfVector() ([]float32, error) {
 	}
 	xs := make([]float32, dim)
 	for i := range xs {
-		xs[i] = halfToFloat32(binary.LittleEndian.Uint16(body[2*i:]))
+		xs[i] = pgxvec.Float16FromBits(binary.LittleEndian.Uint16(body[2*i:]))
 	}
 	return xs, nil
 }
