@@ -15,6 +15,7 @@ import (
 
 	"github.com/smallworld-go/smallworld/bench"
 	"github.com/smallworld-go/smallworld/pgcompat"
+	"github.com/smallworld-go/smallworld/pgcompat/pgxvec"
 )
 
 const exportExamples = `  # a TEXMEX file into a new table, then an HNSW index for L2
@@ -316,12 +317,14 @@ func (s *vectorSource) Next() bool {
 	}
 	var val any
 	if s.halfvec {
+		// pgcompat reports an out-of-range element as pgvector would;
+		// the halves it rounded to encode exactly.
 		h, err := pgcompat.NewHalfVec(v)
 		if err != nil {
 			s.err = fmt.Errorf("row %d: %w", s.r.Row()-1, err)
 			return false
 		}
-		val = h
+		val = h.ToPgvector()
 	} else {
 		// The reader reuses its slice, but pgx encodes the row before it
 		// asks for the next one, so the vector needs no copy.
@@ -465,7 +468,12 @@ func export(ctx context.Context, e env, o exportOptions) error {
 		}
 		fmt.Fprintf(e.stderr, "created %s\n", stmt)
 	}
-	if err := registerVectorEncoders(ctx, conn); err != nil {
+	// COPY ... (FORMAT binary), which pgx's CopyFrom uses, needs the
+	// vector types' binary encoders.
+	if err := pgxvec.Register(ctx, conn); err != nil {
+		if errors.Is(err, pgxvec.ErrNoExtension) {
+			return fmt.Errorf("%w, or pass --create-table", err)
+		}
 		return err
 	}
 
