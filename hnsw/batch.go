@@ -24,6 +24,17 @@ type BatchOptions struct {
 // nothing; its error names the position and wraps the cause. Levels are drawn
 // in slice order before the inserts start, so a seeded index gets the same
 // levels as a serial build (the graph itself depends on the interleaving).
+// With one worker the inserts run on the calling goroutine, in slice order.
+//
+// While it runs, AddBatch keeps each node's distances to its layer-0
+// neighbours (4·2·M bytes per node, freed when it returns), so that
+// back-links to full lists need not recompute them: that halves the
+// distance evaluations of the default heuristic and makes a Fashion-MNIST
+// build about 1.2× as fast as the same inserts done with Add. The graph is
+// the one Add would build, as long as d(a, b) = d(b, a) bit for bit: true
+// for a symmetric Config.Distance and for the built-in kernels when a stored
+// vector's size is a multiple of 64 bytes (otherwise near-ties may resolve
+// differently).
 //
 // When ctx is cancelled the workers stop after their current insert; the keys
 // inserted so far stay in the index and the error wraps ctx.Err().
@@ -60,11 +71,14 @@ func (ix *Index) AddBatch(ctx context.Context, keys []uint64, vecs [][]float32, 
 	}
 	ix.allocMu.Lock()
 	err := ix.growLocked(ix.hi, n-len(ix.freeIDs))
+	hi := ix.hi + uint32(max(0, n-len(ix.freeIDs)))
 	ix.allocMu.Unlock()
 	if err != nil {
 		ix.releaseKeys(keys)
 		return err
 	}
+	ix.acquireDistCache(hi)
+	defer ix.releaseDistCache()
 
 	workers := opts.Workers
 	if workers == 0 {
@@ -90,40 +104,49 @@ func (ix *Index) AddBatch(ctx context.Context, keys []uint64, vecs [][]float32, 
 	}
 	inserted := make([]bool, n)
 	step := int64(max(1, n/100))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			st := ix.getState(ix.lay.Load())
-			defer ix.putState(st)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("hnsw: AddBatch cancelled: %w", err) })
-					return
-				}
-				var err error
-				if _, err = ix.prepareStored(st, vecs[i]); err == nil {
-					err = ix.addPrepared(st, keys[i], int(levels[i]))
-				} else {
-					ix.finishKey(keys[i], 0, false, false)
-				}
-				if err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("hnsw: AddBatch: vector %d (key %d): %w", i, keys[i], err) })
-					next.Store(int64(n))
-					return
-				}
-				inserted[i] = true
-				if d := done.Add(1); opts.Progress != nil && d%step == 0 {
-					report()
-				}
+	work := func() {
+		st := ix.getState(ix.lay.Load())
+		defer ix.putState(st)
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
 			}
-		}()
+			if err := ctx.Err(); err != nil {
+				errOnce.Do(func() { firstErr = fmt.Errorf("hnsw: AddBatch cancelled: %w", err) })
+				return
+			}
+			var err error
+			if _, err = ix.prepareStored(st, vecs[i]); err == nil {
+				err = ix.addPrepared(st, keys[i], int(levels[i]))
+			} else {
+				ix.finishKey(keys[i], 0, false, false)
+			}
+			if err != nil {
+				errOnce.Do(func() { firstErr = fmt.Errorf("hnsw: AddBatch: vector %d (key %d): %w", i, keys[i], err) })
+				next.Store(int64(n))
+				return
+			}
+			inserted[i] = true
+			if d := done.Add(1); opts.Progress != nil && d%step == 0 {
+				report()
+			}
+		}
 	}
-	wg.Wait()
+	if workers == 1 {
+		// One worker: the caller's goroutine does the work (a caller
+		// that locked its OS thread to time it sees all of it).
+		work()
+	} else {
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				work()
+			}()
+		}
+		wg.Wait()
+	}
 	if opts.Progress != nil {
 		report()
 	}

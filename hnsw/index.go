@@ -62,6 +62,11 @@ type Index struct {
 	reclaimMu sync.RWMutex
 	vacuumMu  sync.Mutex
 
+	// dcache holds layer-0 link distances while AddBatch runs; it and
+	// dcacheRefs change only with mutMu held exclusively (distcache.go).
+	dcache     *distCache
+	dcacheRefs int
+
 	locks [lockStripes]sync.Mutex
 
 	rngMu sync.Mutex

@@ -275,6 +275,9 @@ func (ix *Index) writeNode(st *searchState, l *layout, id uint32, key uint64, le
 			sel = st.layers[lc]
 		}
 		storeItems(slots, sel)
+		if lc == 0 {
+			ix.dcache.storeList(id, sel)
+		}
 	}
 	l.setCloserValid(id, false)
 	atomic.StoreUint32(&rec[0], h)
@@ -321,6 +324,9 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 	}
 	if cnt < lm {
 		atomic.StoreUint32(&slots[cnt], id)
+		if lc == 0 {
+			ix.dcache.storeSlot(n, cnt, d)
+		}
 		return
 	}
 	if ix.nDeleted.Load() > 0 {
@@ -329,13 +335,14 @@ func (ix *Index) addLink(st *searchState, l *layout, n uint32, lc int, id uint32
 				atomic.StoreUint32(&slots[i], id)
 				if lc == 0 {
 					l.setCloserValid(n, false)
+					ix.dcache.storeSlot(n, i, d)
 				}
 				return
 			}
 		}
 	}
 	if ix.cfg.Heuristic == HeuristicHNSWLib {
-		ix.shrinkHNSWLib(st, l, n, slots, id, d)
+		ix.shrinkHNSWLib(st, l, n, lc, slots, id, d)
 		return
 	}
 	ix.shrinkKeepPruned(st, l, n, lc, slots, id, d)
@@ -365,8 +372,9 @@ func sortKey(d float32, i int) uint64 {
 }
 
 // backCands loads n's full list plus the newcomer (last) into st.back, with
-// each member's distance to n and cached closer flag, unsorted.
-func (ix *Index) backCands(st *searchState, l *layout, n uint32, slots []uint32, id uint32, d float32) []backCand {
+// each member's distance to n and cached closer flag, unsorted. The layer-0
+// distances come from the batch build's cache when it has them.
+func (ix *Index) backCands(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) []backCand {
 	lm := len(slots)
 	st.ids = st.ids[:0]
 	st.raw = st.raw[:0]
@@ -379,12 +387,19 @@ func (ix *Index) backCands(st *searchState, l *layout, n uint32, slots []uint32,
 		st.dist = make([]float32, lm)
 	}
 	dist := st.dist[:lm]
-	nq := ix.nodeQuery(l, n, st.nq)
-	if ix.cfg.Storage == Float16 {
-		st.nq = nq
+	if cd := ix.dcache.cached(n); lc == 0 && cd != nil {
+		copy(dist, cd)
+	} else {
+		nq := ix.nodeQuery(l, n, st.nq)
+		if ix.cfg.Storage == Float16 {
+			st.nq = nq
+		}
+		ix.distBatch(st, l, nq, st.ids, dist)
+		st.dists += uint64(lm)
+		if lc == 0 {
+			ix.dcache.storeDists(n, dist)
+		}
 	}
-	ix.distBatch(st, l, nq, st.ids, dist)
-	st.dists += uint64(lm)
 	cands := st.back[:0]
 	for i, x := range st.ids {
 		cands = append(cands, backCand{d: dist[i], id: x, slot: int32(i), closer: st.raw[i]&slotFlag != 0})
@@ -445,7 +460,7 @@ func nearer(a, b *backCand) bool {
 func (ix *Index) shrinkKeepPruned(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) {
 	lm := len(slots)
 	st.newID = id
-	c := ix.backCands(st, l, n, slots, id, d)
+	c := ix.backCands(st, l, n, lc, slots, id, d)
 	if lc > 0 || ix.noCloserCache || !l.closerValid(n) {
 		sortNearestFirst(st, c)
 		ix.selectBackFull(st, l, n, lc, slots, c, 0, st.backR[:0])
@@ -482,6 +497,7 @@ func (ix *Index) shrinkKeepPruned(st *searchState, l *layout, n uint32, lc int, 
 		}
 		if pruned != q {
 			atomic.StoreUint32(&slots[pruned.slot], id)
+			ix.dcache.storeSlot(n, int(pruned.slot), d)
 		}
 		return
 	}
@@ -545,10 +561,11 @@ func (ix *Index) selectBackFull(st *searchState, l *layout, n uint32, lc int, sl
 		pruned = &c[len(c)-1]
 	}
 	var newFlag bool
+	var newD float32
 	for i := range c {
 		e := &c[i]
 		if e.slot < 0 {
-			newFlag = e.closer
+			newFlag, newD = e.closer, e.d
 			continue
 		}
 		if e == pruned {
@@ -560,6 +577,9 @@ func (ix *Index) selectBackFull(st *searchState, l *layout, n uint32, lc int, sl
 	}
 	if pruned != nil && pruned.slot >= 0 {
 		atomic.StoreUint32(&slots[pruned.slot], flagged(st.newID, newFlag))
+		if lc == 0 {
+			ix.dcache.storeSlot(n, int(pruned.slot), newD)
+		}
 	}
 	if lc == 0 {
 		l.setCloserValid(n, true)
@@ -619,8 +639,8 @@ func (ix *Index) closerThanFrom(st *searchState, l *layout, eq []float32, ed flo
 
 // shrinkHNSWLib is hnswlib's back-link on a full list: rewrite it with the
 // heuristic's survivors among its members plus the newcomer.
-func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, slots []uint32, id uint32, d float32) {
-	c := ix.backCands(st, l, n, slots, id, d)
+func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) {
+	c := ix.backCands(st, l, n, lc, slots, id, d)
 	sortNearestFirst(st, c)
 	w := st.cands[:0]
 	for i := len(c) - 1; i >= 0; i-- {
@@ -629,6 +649,9 @@ func (ix *Index) shrinkHNSWLib(st *searchState, l *layout, n uint32, slots []uin
 	st.cands = w
 	sel, _, _ := ix.selectNeighbors(st, l, w, len(slots))
 	storeItems(slots, sel)
+	if lc == 0 {
+		ix.dcache.storeList(n, sel)
+	}
 }
 
 // mergeDuplicate implements pgvector's duplicate merging: walk the new

@@ -378,6 +378,9 @@ func (ix *Index) ReadFrom(r io.Reader) (int64, error) {
 	defer ix.allocMu.Unlock()
 	ix.keyMu.Lock()
 	defer ix.keyMu.Unlock()
+	// A batch build may be running (between its inserts): its cached
+	// distances describe the graph being replaced.
+	ix.dcache.invalidateAll()
 	ix.rngMu.Lock()
 	defer ix.rngMu.Unlock()
 	ix.adopt(src)

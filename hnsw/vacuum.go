@@ -219,6 +219,7 @@ func (v *vacuum) repair(st *searchState, l *layout, id, epID uint32, epLevel int
 	mu := ix.lock(id)
 	mu.Lock()
 	l.setCloserValid(id, false)
+	ix.dcache.invalidate(id)
 	h := ix.headerOf(l, id)
 	for lc := 0; lc <= level; lc++ {
 		var sel []item
@@ -289,6 +290,7 @@ func (v *vacuum) finish(st *searchState) {
 		}
 		storeList(rec[1:], nil)
 		l.setCloserValid(id, false)
+		ix.dcache.invalidate(id)
 		atomic.StoreUint32(&rec[0], flagDeleted)
 		s := l.seg(id)
 		o := int(id-s.base) * ix.dim
@@ -345,6 +347,7 @@ func (v *vacuum) dropDeletingLinks(l *layout, id uint32) {
 		storeList(slots, keep)
 	}
 	l.setCloserValid(id, false)
+	ix.dcache.invalidate(id)
 }
 
 // pickEntryLocked makes the highest live node the entry point (first in id
