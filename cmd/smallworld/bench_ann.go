@@ -283,41 +283,33 @@ func profileBuild(path string, build func() error) error {
 	return err
 }
 
-// buildANN inserts base row i under key i. With one thread it inserts on a
-// goroutine locked to its OS thread so that the thread CPU clock measures
-// the build alone.
+// buildANN inserts base row i under key i with AddBatch (which keeps the
+// back-links' distances while it runs). With one thread the batch runs on
+// this goroutine, locked to its OS thread, so that the thread CPU clock
+// measures the build alone.
 func buildANN(ctx context.Context, ix *hnsw.Index, base *bench.Matrix, threads int, sum *annBenchSummary) error {
 	if threads == 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	sum.Threads = threads
+	keys := make([]uint64, base.Len())
+	for i := range keys {
+		keys[i] = uint64(i)
+	}
 	start := time.Now()
 	if threads == 1 {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		clock, name := newBenchClock()
 		c0 := clock()
-		for i := range base.Len() {
-			if i%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			if err := ix.Add(uint64(i), base.Row(i)); err != nil {
-				return fmt.Errorf("base vector %d: %w", i, err)
-			}
+		if err := ix.AddBatch(ctx, keys, base.Rows(), hnsw.BatchOptions{Workers: 1}); err != nil {
+			return err
 		}
 		if name != "wall time" {
 			sum.BuildCPUSeconds = (clock() - c0).Seconds()
 		}
-	} else {
-		keys := make([]uint64, base.Len())
-		for i := range keys {
-			keys[i] = uint64(i)
-		}
-		if err := ix.AddBatch(ctx, keys, base.Rows(), hnsw.BatchOptions{Workers: threads}); err != nil {
-			return err
-		}
+	} else if err := ix.AddBatch(ctx, keys, base.Rows(), hnsw.BatchOptions{Workers: threads}); err != nil {
+		return err
 	}
 	el := time.Since(start)
 	sum.BuildSeconds = el.Seconds()
