@@ -51,64 +51,82 @@ func scan(c pgtype.Codec, format int16, src []byte, target any) error {
 	return plan.Scan(src, target)
 }
 
-func TestVectorMatchesPgcompat(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 1))
-	c := newVectorCodec()
-	for range 100 {
-		xs := randomFloats(rng, 1+rng.IntN(300))
-		ref, err := pgcompat.NewVector(xs)
-		require.NoError(t, err)
-		wantBinary, err := ref.MarshalBinary()
-		require.NoError(t, err)
+// denseModel is pgcompat's model of one dense type: what the server stores
+// for the elements xs, in binary and in text.
+type denseModel func(xs []float32) (stored []float32, bin, text []byte, err error)
 
-		assert.Equal(t, wantBinary, encode(t, c, binaryFormat, xs))
-		assert.Equal(t, wantBinary, encode(t, c, binaryFormat, pgvector.NewVector(xs)))
-		got, err := pgcompat.ParseVector(string(encode(t, c, textFormat, xs)))
-		require.NoError(t, err)
-		assert.True(t, got.Equal(ref), "text reads back exactly")
-
-		for _, in := range []struct {
-			format int16
-			src    []byte
-		}{{binaryFormat, wantBinary}, {textFormat, ref.AppendText(nil)}} {
-			var v pgvector.Vector
-			require.NoError(t, scan(c, in.format, in.src, &v))
-			assert.Equal(t, xs, v.Slice())
-			var s []float32
-			require.NoError(t, scan(c, in.format, in.src, &s))
-			assert.Equal(t, xs, s)
+// modelOf builds the model of a pgcompat type from its constructor.
+func modelOf[V interface {
+	Slice() []float32
+	MarshalBinary() ([]byte, error)
+	AppendText([]byte) []byte
+}](newV func([]float32) (V, error)) denseModel {
+	return func(xs []float32) ([]float32, []byte, []byte, error) {
+		v, err := newV(xs)
+		if err != nil {
+			return nil, nil, nil, err
 		}
+		b, err := v.MarshalBinary()
+		return v.Slice(), b, v.AppendText(nil), err
 	}
 }
 
-func TestHalfvecMatchesPgcompat(t *testing.T) {
-	rng := rand.New(rand.NewPCG(2, 2))
-	c := newHalfvecCodec()
-	for range 100 {
-		xs := randomFloats(rng, 1+rng.IntN(300))
-		ref, err := pgcompat.NewHalfVec(xs) // rounds as pgvector's input does
-		require.NoError(t, err)
-		wantBinary, err := ref.MarshalBinary()
-		require.NoError(t, err)
+func TestDenseMatchesPgcompat(t *testing.T) {
+	for _, tc := range []struct {
+		codec  *codec[[]float32]
+		model  denseModel
+		param  func([]float32) any            // the pgvector-go parameter
+		target func() (any, func() []float32) // a pgvector-go scan target and its elements
+	}{
+		{newVectorCodec(), modelOf(pgcompat.NewVector),
+			func(xs []float32) any { return pgvector.NewVector(xs) },
+			func() (any, func() []float32) {
+				v := new(pgvector.Vector)
+				return v, func() []float32 { return v.Slice() }
+			}},
+		{newHalfvecCodec(), modelOf(pgcompat.NewHalfVec), // rounds as pgvector's input does
+			func(xs []float32) any { return pgvector.NewHalfVector(xs) },
+			func() (any, func() []float32) {
+				v := new(pgvector.HalfVector)
+				return v, func() []float32 { return v.Slice() }
+			}},
+	} {
+		t.Run(tc.codec.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, uint64(len(tc.codec.name))))
+			for range 100 {
+				xs := randomFloats(rng, 1+rng.IntN(300))
+				stored, wantBinary, wantText, err := tc.model(xs)
+				require.NoError(t, err)
 
-		assert.Equal(t, wantBinary, encode(t, c, binaryFormat, xs), "rounding as pgvector's")
-		assert.Equal(t, wantBinary, encode(t, c, binaryFormat, pgvector.NewHalfVector(xs)))
-		got, err := pgcompat.ParseHalfVec(string(encode(t, c, textFormat, xs)))
-		require.NoError(t, err)
-		assert.True(t, got.Equal(ref), "the server rounds the text form the same way")
+				assert.Equal(t, wantBinary, encode(t, tc.codec, binaryFormat, xs), "the server's rounding")
+				assert.Equal(t, wantBinary, encode(t, tc.codec, binaryFormat, tc.param(xs)))
+				reread, _, _, err := tc.model(mustParse(t, tc.codec, encode(t, tc.codec, textFormat, xs)))
+				require.NoError(t, err)
+				assert.Equal(t, stored, reread, "the text form reads back as the same value")
 
-		for _, in := range []struct {
-			format int16
-			src    []byte
-		}{{binaryFormat, wantBinary}, {textFormat, ref.AppendText(nil)}} {
-			var v pgvector.HalfVector
-			require.NoError(t, scan(c, in.format, in.src, &v))
-			assert.Equal(t, ref.Slice(), v.Slice())
-			var s []float32
-			require.NoError(t, scan(c, in.format, in.src, &s))
-			assert.Equal(t, ref.Slice(), s)
-		}
+				for _, in := range []struct {
+					format int16
+					src    []byte
+				}{{binaryFormat, wantBinary}, {textFormat, wantText}} {
+					target, elems := tc.target()
+					require.NoError(t, scan(tc.codec, in.format, in.src, target))
+					assert.Equal(t, stored, elems())
+					var s []float32
+					require.NoError(t, scan(tc.codec, in.format, in.src, &s))
+					assert.Equal(t, stored, s)
+				}
+			}
+		})
 	}
+}
+
+// mustParse parses a dense text form with pgcompat's parser, an
+// independent reading of it.
+func mustParse(t *testing.T, c *codec[[]float32], text []byte) []float32 {
+	t.Helper()
+	v, err := pgcompat.ParseVector(string(text))
+	require.NoError(t, err, "%s %s", c.name, text)
+	return v.Slice()
 }
 
 func TestSparsevecMatchesPgcompat(t *testing.T) {

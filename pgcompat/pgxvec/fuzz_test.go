@@ -20,18 +20,10 @@ func FuzzDecodeVectorBinary(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0})
 	f.Add([]byte{0, 1, 0, 1, 0x7f, 0xc0, 0, 0})
 	f.Fuzz(func(t *testing.T, src []byte) {
-		xs, err := decodeDenseBinary(src, "vector", vectorElems())
-		if err != nil {
-			require.ErrorIs(t, err, ErrMalformed)
-		} else {
-			back, err := appendDenseBinary(nil, "vector", vectorElems(), xs)
-			require.NoError(t, err)
-			require.Equal(t, src, back)
-		}
-		if ref, refErr := pgcompat.RecvVector(src, -1); refErr == nil {
-			require.NoError(t, err)
-			require.Equal(t, ref.Slice(), xs)
-		}
+		checkDenseDecode(t, src, "vector", vectorElems(), src, func(b []byte) ([]float32, error) {
+			v, err := pgcompat.RecvVector(b, -1)
+			return v.Slice(), err
+		})
 	})
 }
 
@@ -41,19 +33,30 @@ func FuzzDecodeHalfvecBinary(f *testing.F) {
 	f.Add([]byte{0, 1, 0, 0, 0x3c})
 	f.Add([]byte{0, 0, 1, 0})
 	f.Fuzz(func(t *testing.T, src []byte) {
-		xs, err := decodeDenseBinary(src, "halfvec", halfvecElems())
-		if err != nil {
-			require.ErrorIs(t, err, ErrMalformed)
-		} else {
-			back, err := appendDenseBinary(nil, "halfvec", halfvecElems(), xs)
-			require.NoError(t, err, "a decoded half always encodes")
-			require.Equal(t, quietNaNs(src), back)
-		}
-		if ref, refErr := pgcompat.RecvHalfVec(src, -1); refErr == nil {
-			require.NoError(t, err)
-			require.Equal(t, ref.Slice(), xs)
-		}
+		checkDenseDecode(t, src, "halfvec", halfvecElems(), quietNaNs(src), func(b []byte) ([]float32, error) {
+			v, err := pgcompat.RecvHalfVec(b, -1)
+			return v.Slice(), err
+		})
 	})
+}
+
+// checkDenseDecode decodes src: an error must wrap ErrMalformed, a value
+// must encode back to wantBack, and what recv (pgcompat's model of
+// pgvector's) accepts must decode to the same elements.
+func checkDenseDecode(t *testing.T, src []byte, name string, elems denseElems, wantBack []byte, recv func([]byte) ([]float32, error)) {
+	t.Helper()
+	xs, err := decodeDenseBinary(src, name, elems)
+	if err != nil {
+		require.ErrorIs(t, err, ErrMalformed)
+	} else {
+		back, err := appendDenseBinary(nil, name, elems, xs)
+		require.NoError(t, err, "a decoded value always encodes")
+		require.Equal(t, wantBack, back)
+	}
+	if ref, refErr := recv(src); refErr == nil {
+		require.NoError(t, err)
+		require.Equal(t, ref, xs)
+	}
 }
 
 // quietNaNs sets the quiet bit of the NaN halves of a halfvec message: the
