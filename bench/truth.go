@@ -36,6 +36,8 @@ type Truth struct {
 	// Cached reports that GroundTruth found this result in its cache
 	// directory instead of computing it.
 	Cached bool
+
+	path truthPath // how it was computed; see bytetruth.go
 }
 
 // Len returns the number of queries.
@@ -60,6 +62,8 @@ type GroundTruthOptions struct {
 	// queryChunk and baseBlock override the cache-derived batch sizes, so
 	// tests can exercise many chunks and blocks on small data.
 	queryChunk, baseBlock int
+	// bytePath lets tests force the byte path on or off (bytetruth.go).
+	bytePath bytePathMode
 }
 
 // ErrCacheWrite is wrapped by the error GroundTruth returns, together with a
@@ -103,6 +107,7 @@ func GroundTruth(ctx context.Context, base, queries *Matrix, metric Metric, k in
 		key = TruthCacheKey(base, queries, metric, k)
 		if t, err := loadCachedTruth(opts.CacheDir, key, metric, k, queries.Len()); err == nil {
 			t.Cached = true
+			t.path = pathCache
 			if opts.Progress != nil {
 				total := int64(queries.Len()) * int64(base.Len())
 				opts.Progress(total, total)
@@ -258,7 +263,14 @@ func (j *truthJob) prepare(ctx context.Context) error {
 			q := j.queries.Row(i)
 			j.qNorm[i] = float32(math.Sqrt(float64(distance.Dot(q, q))))
 			if j.metric == InnerProduct {
-				j.absEps[i] = 2.01*gamma*float64(j.qNorm[i])*maxNorm + 1e-30
+				// A zero query against an infinite row would make this
+				// 0·∞ = NaN, and a NaN bound lets the first rows offered
+				// win whatever their ids; its dot products are exact.
+				e := 2.01 * gamma * float64(j.qNorm[i]) * maxNorm
+				if e != e {
+					e = 0
+				}
+				j.absEps[i] = e + 1e-30
 			} else {
 				// cosine: the dot's error relative to ‖q‖‖x‖ plus the norms'.
 				j.absEps[i] = 2 * (gamma + 4*u) * 1.01
@@ -308,8 +320,24 @@ type worker struct {
 	pooled pooledBlock
 }
 
-// run computes the truth.
+// run computes the truth: on the byte path where the data allows it, else
+// (or when the base turns out not to qualify half way) on the float path.
 func (j *truthJob) run(ctx context.Context) (*Truth, error) {
+	stop := j.startProgress(int64(j.queries.Len()) * int64(j.base.Len()))
+	defer stop()
+	if p := j.newBytePlan(); p != nil {
+		if t, err := j.runBytes(ctx, p); t != nil || err != nil {
+			return t, err
+		}
+		// The work done so far does not count; the progress reporter
+		// holds its last figure until the float path passes it.
+		j.done.Store(0)
+	}
+	return j.runFloat(ctx)
+}
+
+// runFloat computes the truth with the float32 kernels.
+func (j *truthJob) runFloat(ctx context.Context) (*Truth, error) {
 	if err := j.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -333,8 +361,6 @@ func (j *truthJob) run(ctx context.Context) (*Truth, error) {
 			out:  make([]float32, block),
 		}
 	}
-	stop := j.startProgress(int64(nq) * int64(nb))
-	defer stop()
 	for q0 := 0; q0 < nq; q0 += chunk {
 		q1 := min(nq, q0+chunk)
 		j.shared = make([]atomic.Uint64, q1-q0)
@@ -551,6 +577,13 @@ func (j *truthJob) startProgress(total int64) func() {
 	}
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
+	// The reported figure never goes back, even when the byte path gives
+	// way to the float path and the count starts again.
+	var last int64
+	report := func() {
+		last = max(last, j.done.Load())
+		j.progress(last, total)
+	}
 	wg.Go(func() {
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
@@ -559,13 +592,13 @@ func (j *truthJob) startProgress(total int64) func() {
 			case <-quit:
 				return
 			case <-tick.C:
-				j.progress(j.done.Load(), total)
+				report()
 			}
 		}
 	})
 	return func() {
 		close(quit)
 		wg.Wait()
-		j.progress(j.done.Load(), total)
+		report()
 	}
 }

@@ -438,3 +438,19 @@ func TestGroundTruthExactTiesThatFloat32Misorders(t *testing.T) {
 		}
 	}
 }
+
+// TestGroundTruthInfiniteRowZeroQuery: a zero query's inner products with
+// a row holding +Inf are NaN (0·∞); that must not turn the rounding margin
+// into NaN, which let whichever rows were offered first win.
+func TestGroundTruthInfiniteRowZeroQuery(t *testing.T) {
+	base := intMatrix(21, 300, 70, 9)
+	base.Data[3] = float32(math.Inf(1))
+	queries := NewMatrix(70, 1)
+	require.NoError(t, queries.Append(make([]float32, 70)))
+	want := bruteForce(base, queries, InnerProduct, 10)
+	for range 20 {
+		got, err := GroundTruth(context.Background(), base, queries, InnerProduct, 10, GroundTruthOptions{baseBlock: 64, Workers: 2})
+		require.NoError(t, err)
+		requireSameTruth(t, want, got, "zero query, infinite row")
+	}
+}
