@@ -1,0 +1,331 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The byte path's kernels (see bytekernel.go for what they compute and
+// bytetruth.go for why). AVX-512 F/BW plus VNNI.
+
+// Index for VPERMD in byteKeys4x4VNNI: dword 4r+q ← c[r].
+DATA byteRowIdx<>+0(SB)/4, $0
+DATA byteRowIdx<>+4(SB)/4, $0
+DATA byteRowIdx<>+8(SB)/4, $0
+DATA byteRowIdx<>+12(SB)/4, $0
+DATA byteRowIdx<>+16(SB)/4, $1
+DATA byteRowIdx<>+20(SB)/4, $1
+DATA byteRowIdx<>+24(SB)/4, $1
+DATA byteRowIdx<>+28(SB)/4, $1
+DATA byteRowIdx<>+32(SB)/4, $2
+DATA byteRowIdx<>+36(SB)/4, $2
+DATA byteRowIdx<>+40(SB)/4, $2
+DATA byteRowIdx<>+44(SB)/4, $2
+DATA byteRowIdx<>+48(SB)/4, $3
+DATA byteRowIdx<>+52(SB)/4, $3
+DATA byteRowIdx<>+56(SB)/4, $3
+DATA byteRowIdx<>+60(SB)/4, $3
+GLOBL byteRowIdx<>(SB), RODATA|NOPTR, $64
+
+// func byteKeys4x4VNNI(q *byte, x *byte, stride int, tiles int, c *int32, thr *int32, shift int, keys *int32, masks *uint16)
+//
+// For each tile t of four base rows (x + (4t+r)·stride, r = 0…3) and the
+// four queries q + j·stride (j = 0…3), stride a multiple of 64:
+//
+//	D[r][j] = Σ_i x[r][i] · int8(q[j][i])           (VPDPBUSD, u8 × s8)
+//	keys[16t + 4r + j] = c[4t+r] − (D[r][j] << shift)
+//	bit 4r+j of masks[t] = keys[16t+4r+j] ≤ thr[j]   (signed)
+//
+// Register tile: Z0–Z15 accumulate D for (j, r) in Z(4j+r); Z16–Z19 hold
+// 64 bytes of each query, Z20–Z23 of each row. Each step of 64 bytes is 8
+// loads and 16 VPDPBUSD, so the loop is bound by the multiply-add rate.
+//
+// The sixteen 16-lane accumulators are then summed horizontally in four
+// rounds that each halve the number of registers, keeping the partial sums
+// of different accumulators in different lanes: 512 → 256-bit halves
+// (VINSERTI64X4/VSHUFI64X2), 128-bit lanes (VSHUFI64X2), quadwords
+// (VPUNPCK[LH]QDQ), dwords (VSHUFPS). The result has D[r][j] in dword
+// 4r+j, which is the order of keys and of the mask bits.
+//
+// All arithmetic is on int32 and wraps; the caller bounds the dimension so
+// that every key is exactly representable (see byteMaxDim), and then the
+// wrapped intermediate values do not matter.
+TEXT ·byteKeys4x4VNNI(SB), NOSPLIT, $0-72
+	MOVQ q+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ stride+16(FP), R8
+	MOVQ tiles+24(FP), R10
+	MOVQ c+32(FP), R11
+	MOVQ thr+40(FP), AX
+	MOVQ keys+56(FP), R12
+	MOVQ masks+64(FP), R13
+	LEAQ (R8)(R8*2), R9          // 3·stride
+	MOVQ R8, R14
+	SHRQ $6, R14                 // 64-byte steps per row
+	VBROADCASTI32X4 (AX), Z28    // thresholds, thr[j] in dword 4r+j
+	VPBROADCASTD shift+48(FP), Z29
+	VMOVDQU32 byteRowIdx<>(SB), Z30
+	TESTQ R10, R10
+	JEQ done
+
+tile:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ DI, BX                  // query cursor
+	MOVQ SI, DX                  // row cursor
+	MOVQ R14, CX
+
+step:
+	VMOVDQU8 (BX), Z16
+	VMOVDQU8 (BX)(R8*1), Z17
+	VMOVDQU8 (BX)(R8*2), Z18
+	VMOVDQU8 (BX)(R9*1), Z19
+	VMOVDQU8 (DX), Z20
+	VMOVDQU8 (DX)(R8*1), Z21
+	VMOVDQU8 (DX)(R8*2), Z22
+	VMOVDQU8 (DX)(R9*1), Z23
+	VPDPBUSD Z16, Z20, Z0
+	VPDPBUSD Z16, Z21, Z1
+	VPDPBUSD Z16, Z22, Z2
+	VPDPBUSD Z16, Z23, Z3
+	VPDPBUSD Z17, Z20, Z4
+	VPDPBUSD Z17, Z21, Z5
+	VPDPBUSD Z17, Z22, Z6
+	VPDPBUSD Z17, Z23, Z7
+	VPDPBUSD Z18, Z20, Z8
+	VPDPBUSD Z18, Z21, Z9
+	VPDPBUSD Z18, Z22, Z10
+	VPDPBUSD Z18, Z23, Z11
+	VPDPBUSD Z19, Z20, Z12
+	VPDPBUSD Z19, Z21, Z13
+	VPDPBUSD Z19, Z22, Z14
+	VPDPBUSD Z19, Z23, Z15
+	ADDQ $64, BX
+	ADDQ $64, DX
+	DECQ CX
+	JNZ step
+
+	// Round 1: Z(2m), Z(2m+1) → Zm, 256-bit halves: lanes 0–7 partial
+	// sums of Z(2m), lanes 8–15 of Z(2m+1).
+	VINSERTI64X4 $1, Y1, Z0, Z24
+	VSHUFI64X2 $0xEE, Z1, Z0, Z25
+	VINSERTI64X4 $1, Y3, Z2, Z26
+	VSHUFI64X2 $0xEE, Z3, Z2, Z27
+	VPADDD Z24, Z25, Z0
+	VPADDD Z26, Z27, Z1
+	VINSERTI64X4 $1, Y5, Z4, Z24
+	VSHUFI64X2 $0xEE, Z5, Z4, Z25
+	VINSERTI64X4 $1, Y7, Z6, Z26
+	VSHUFI64X2 $0xEE, Z7, Z6, Z27
+	VPADDD Z24, Z25, Z2
+	VPADDD Z26, Z27, Z3
+	VINSERTI64X4 $1, Y9, Z8, Z24
+	VSHUFI64X2 $0xEE, Z9, Z8, Z25
+	VINSERTI64X4 $1, Y11, Z10, Z26
+	VSHUFI64X2 $0xEE, Z11, Z10, Z27
+	VPADDD Z24, Z25, Z4
+	VPADDD Z26, Z27, Z5
+	VINSERTI64X4 $1, Y13, Z12, Z24
+	VSHUFI64X2 $0xEE, Z13, Z12, Z25
+	VINSERTI64X4 $1, Y15, Z14, Z26
+	VSHUFI64X2 $0xEE, Z15, Z14, Z27
+	VPADDD Z24, Z25, Z6
+	VPADDD Z26, Z27, Z7
+
+	// Round 2: Z(2p), Z(2p+1) → Zp, 128-bit lane k a partial sum of
+	// accumulator 4p+k.
+	VSHUFI64X2 $0x88, Z1, Z0, Z24
+	VSHUFI64X2 $0xDD, Z1, Z0, Z25
+	VSHUFI64X2 $0x88, Z3, Z2, Z26
+	VSHUFI64X2 $0xDD, Z3, Z2, Z27
+	VPADDD Z24, Z25, Z0
+	VPADDD Z26, Z27, Z1
+	VSHUFI64X2 $0x88, Z5, Z4, Z24
+	VSHUFI64X2 $0xDD, Z5, Z4, Z25
+	VSHUFI64X2 $0x88, Z7, Z6, Z26
+	VSHUFI64X2 $0xDD, Z7, Z6, Z27
+	VPADDD Z24, Z25, Z2
+	VPADDD Z26, Z27, Z3
+
+	// Round 3: quadwords. Lane k of Zs: dwords 0–1 of accumulator 8s+k,
+	// dwords 2–3 of 8s+4+k.
+	VPUNPCKLQDQ Z1, Z0, Z24
+	VPUNPCKHQDQ Z1, Z0, Z25
+	VPUNPCKLQDQ Z3, Z2, Z26
+	VPUNPCKHQDQ Z3, Z2, Z27
+	VPADDD Z24, Z25, Z0
+	VPADDD Z26, Z27, Z1
+
+	// Round 4: dwords. Dword 4k+t = accumulator 4t+k = D[k][t].
+	VSHUFPS $0x88, Z1, Z0, Z24
+	VSHUFPS $0xDD, Z1, Z0, Z25
+	VPADDD Z24, Z25, Z0
+
+	// keys = c[r] − D << shift, compared with thr[j].
+	VMOVDQU32 (R11), X26
+	VPERMD Z26, Z30, Z26
+	VPSLLVD Z29, Z0, Z0
+	VPSUBD Z0, Z26, Z0
+	VPCMPD $2, Z28, Z0, K1
+	VMOVDQU32 Z0, (R12)
+	KMOVW K1, AX
+	MOVW AX, (R13)
+
+	LEAQ (SI)(R8*4), SI
+	ADDQ $16, R11
+	ADDQ $64, R12
+	ADDQ $2, R13
+	DECQ R10
+	JNZ tile
+
+done:
+	VZEROUPPER
+	RET
+
+// func bytePackAVX512(src *float32, dim int, rows int, dst *byte, stride int, sq *int32, sum *int32) bool
+//
+// Converts rows × dim float32 (row-major, dim apart) to bytes, row r at
+// dst + r·stride, writing dim rounded up to 16 bytes per row (zeros past
+// dim), and stores Σx² in sq[r] and Σx in sum[r]. It reports whether every
+// value was an integer in [0, 255]: VCVTTPS2DQ and back must give the same
+// float (a NaN never compares equal; −0 does, and converts to 0), and the
+// integer must be at most 255 unsigned (negative values and VCVTTPS2DQ's
+// out-of-range 0x80000000 are not). The check accumulates in K4 without a
+// branch; when it fails the bytes written are meaningless.
+//
+// Registers: SI = src row, DI = dst row, CX = 16-float steps per row, K2 =
+// the mask of the last partial step, Z31 = 255, Z29/Z30 accumulate Σx and
+// Σx² of a row.
+TEXT ·bytePackAVX512(SB), NOSPLIT, $0-57
+	MOVQ src+0(FP), SI
+	MOVQ dim+8(FP), R8
+	MOVQ rows+16(FP), R10
+	MOVQ dst+24(FP), DI
+	MOVQ stride+32(FP), R9
+	MOVQ sq+40(FP), R11
+	MOVQ sum+48(FP), R12
+	MOVL $255, AX
+	VPBROADCASTD AX, Z31
+	MOVL $0xffff, AX
+	KMOVW AX, K4
+	// K2: the low dim%16 lanes.
+	MOVQ R8, CX
+	ANDQ $15, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K2
+	MOVQ R8, R13
+	SHRQ $4, R13                 // whole steps per row
+	TESTQ R10, R10
+	JEQ packdone
+
+packrow:
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	MOVQ SI, BX
+	MOVQ DI, DX
+	MOVQ R13, CX
+	TESTQ CX, CX
+	JEQ packtail
+
+packstep:
+	VMOVUPS (BX), Z0
+	VCVTTPS2DQ Z0, Z1
+	VCVTDQ2PS Z1, Z2
+	VCMPPS $0, Z2, Z0, K1
+	VPCMPUD $2, Z31, Z1, K3
+	KANDW K1, K3, K1
+	KANDW K1, K4, K4
+	VPMOVDB Z1, (DX)
+	VPADDD Z1, Z29, Z29
+	VPMULLD Z1, Z1, Z3
+	VPADDD Z3, Z30, Z30
+	ADDQ $64, BX
+	ADDQ $16, DX
+	DECQ CX
+	JNZ packstep
+
+packtail:
+	KORTESTW K2, K2
+	JEQ packsums
+	// Masked-off lanes load as 0.0, which passes the check and packs to 0.
+	VMOVUPS.Z (BX), K2, Z0
+	VCVTTPS2DQ Z0, Z1
+	VCVTDQ2PS Z1, Z2
+	VCMPPS $0, Z2, Z0, K1
+	VPCMPUD $2, Z31, Z1, K3
+	KANDW K1, K3, K1
+	KANDW K1, K4, K4
+	VPMOVDB Z1, (DX)
+	VPADDD Z1, Z29, Z29
+	VPMULLD Z1, Z1, Z3
+	VPADDD Z3, Z30, Z30
+
+packsums:
+	VEXTRACTI64X4 $1, Z29, Y0
+	VPADDD Y0, Y29, Y0
+	VEXTRACTI64X4 $1, Z30, Y1
+	VPADDD Y1, Y30, Y1
+	VEXTRACTI128 $1, Y0, X2
+	VPADDD X2, X0, X0
+	VEXTRACTI128 $1, Y1, X3
+	VPADDD X3, X1, X1
+	VPSHUFD $0x4E, X0, X2
+	VPADDD X2, X0, X0
+	VPSHUFD $0x4E, X1, X3
+	VPADDD X3, X1, X1
+	VPSHUFD $0xB1, X0, X2
+	VPADDD X2, X0, X0
+	VPSHUFD $0xB1, X1, X3
+	VPADDD X3, X1, X1
+	VMOVD X0, AX
+	MOVL AX, (R12)
+	VMOVD X1, AX
+	MOVL AX, (R11)
+	LEAQ (SI)(R8*4), SI
+	ADDQ R9, DI
+	ADDQ $4, R11
+	ADDQ $4, R12
+	DECQ R10
+	JNZ packrow
+
+packdone:
+	KMOVW K4, AX
+	CMPW AX, $0xffff
+	SETEQ ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func bytePrefetch(p *float32, n int)
+//
+// PREFETCHT1 of every 64-byte line of the n floats at p: the rows of the
+// block a worker packs next, fetched into L2 while it scores the current
+// one. Every line, not one in four as prefetchL2 does, so that the fetch
+// does not wait for the hardware prefetcher to catch the stream.
+TEXT ·bytePrefetch(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), DX
+	MOVQ n+8(FP), BX
+	LEAQ (DX)(BX*4), BX
+	CMPQ DX, BX
+	JAE bpfdone
+
+bpfloop:
+	PREFETCHT1 (DX)
+	ADDQ $64, DX
+	CMPQ DX, BX
+	JB bpfloop
+
+bpfdone:
+	RET

@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package bench
+
+// Without assembly the byte path's kernels are plain Go.
+var (
+	byteVNNI = false
+	byteKeys = byteKeysGeneric
+	bytePack = bytePackGeneric
+)
+
+// bytePrefetchRows is a no-op without assembly.
+func bytePrefetchRows([]float32) {}
