@@ -49,35 +49,51 @@ func TestFashionMNISTTruthSpeed(t *testing.T) {
 	queries := qs.Slice(0, 100)
 	pass := scanPass(base, queries.Row(0), 7)
 	gbps := float64(base.Bytes()) / pass.Seconds() / 1e9
-	var times, cpu []time.Duration
-	var first *Truth
-	for range 7 {
-		start, cpu0 := time.Now(), processCPU()
-		tr, err := GroundTruth(context.Background(), base, queries, L2, 100, GroundTruthOptions{})
-		times = append(times, time.Since(start))
-		cpu = append(cpu, processCPU()-cpu0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if first == nil {
-			first = tr
-		} else if !slices.EqualFunc(first.IDs, tr.IDs, slices.Equal) {
-			t.Fatal("ground truth differs between runs")
-		}
-	}
-	slices.Sort(times)
-	slices.Sort(cpu)
-	med := times[len(times)/2]
-	workers := float64(runtime.GOMAXPROCS(0))
 	t.Logf("one pass over the base (%.0f MB) at the L2 batch kernel's %.1f GB/s (%s tier, 1 thread): %v",
 		float64(base.Bytes())/1e6, gbps, distance.Tier(), pass.Round(10*time.Microsecond))
-	t.Logf("ground truth, 100 queries × 60,000 × 784, top-100: median %v, best %v, of %d runs = %.1f× / %.1f× the pass (target ≤ 3×)",
-		med.Round(100*time.Microsecond), times[0].Round(100*time.Microsecond), len(times),
-		med.Seconds()/pass.Seconds(), times[0].Seconds()/pass.Seconds())
-	t.Logf("CPU time per run: median %v over %d workers = %v per worker if none were shared = %.1f× the pass",
-		cpu[len(cpu)/2].Round(100*time.Microsecond), int(workers),
-		time.Duration(float64(cpu[len(cpu)/2])/workers).Round(100*time.Microsecond),
-		cpu[len(cpu)/2].Seconds()/workers/pass.Seconds())
+	// The default (the byte path where it runs) and the float path, in
+	// alternation, so both see the same load on a shared machine.
+	type run struct {
+		name      string
+		opts      GroundTruthOptions
+		wall, cpu []time.Duration
+		path      truthPath
+		ids       [][]int32
+		dists     [][]float32
+	}
+	runs := []*run{{name: "default", opts: GroundTruthOptions{}}, {name: "float path", opts: GroundTruthOptions{bytePath: byteOff}}}
+	for range 7 {
+		for _, r := range runs {
+			start, cpu0 := time.Now(), processCPU()
+			tr, err := GroundTruth(context.Background(), base, queries, L2, 100, r.opts)
+			r.wall = append(r.wall, time.Since(start))
+			r.cpu = append(r.cpu, processCPU()-cpu0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.ids == nil {
+				r.ids, r.dists, r.path = tr.IDs, tr.Dists, tr.path
+			} else if !slices.EqualFunc(r.ids, tr.IDs, slices.Equal) {
+				t.Fatal("ground truth differs between runs")
+			}
+		}
+	}
+	if !slices.EqualFunc(runs[0].ids, runs[1].ids, slices.Equal) || !slices.EqualFunc(runs[0].dists, runs[1].dists, slices.Equal) {
+		t.Fatal("the default and the float path disagree")
+	}
+	workers := float64(runtime.GOMAXPROCS(0))
+	for _, r := range runs {
+		slices.Sort(r.wall)
+		slices.Sort(r.cpu)
+		med, cpu := r.wall[len(r.wall)/2], r.cpu[len(r.cpu)/2]
+		t.Logf("%s (%s): ground truth, 100 queries × 60,000 × 784, top-100: median %v, best %v, of %d runs = %.1f× / %.1f× the pass (target ≤ 3×)",
+			r.name, r.path, med.Round(100*time.Microsecond), r.wall[0].Round(100*time.Microsecond), len(r.wall),
+			med.Seconds()/pass.Seconds(), r.wall[0].Seconds()/pass.Seconds())
+		t.Logf("%s: CPU time per run: median %v over %d workers = %v per worker if none were shared = %.1f× the pass",
+			r.name, cpu.Round(100*time.Microsecond), int(workers),
+			time.Duration(float64(cpu)/workers).Round(100*time.Microsecond),
+			cpu.Seconds()/workers/pass.Seconds())
+	}
 }
 
 func BenchmarkGroundTruthSIFTSmall(b *testing.B) {
@@ -162,5 +178,32 @@ func BenchmarkRecall(b *testing.B) {
 		if _, err := Recall(tr, tr.IDs, 100); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkGroundTruthFashionMNIST runs the speed test's problem on each
+// path (skipped without the shared datasets).
+func BenchmarkGroundTruthFashionMNIST(b *testing.B) {
+	dir := sharedDatasets(b, "fashion-mnist")
+	base, err := Load(filepath.Join(dir, "fashion-mnist_base.fvecs.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	qs, err := Load(filepath.Join(dir, "fashion-mnist_query.fvecs.gz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	queries := qs.Slice(0, 100)
+	for _, c := range []struct {
+		name string
+		mode bytePathMode
+	}{{"bytes", byteForce}, {"float", byteOff}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := GroundTruth(context.Background(), base, queries, L2, 100, GroundTruthOptions{bytePath: c.mode}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
