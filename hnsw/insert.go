@@ -388,7 +388,8 @@ func (ix *Index) backCands(st *searchState, l *layout, n uint32, lc int, slots [
 	}
 	dist := st.dist[:lm]
 	if cd := ix.dcache.cached(n); lc == 0 && cd != nil {
-		copy(dist, cd)
+		// Read in place: n's lock, held here, guards its entries.
+		dist = cd[:lm]
 	} else {
 		nq := ix.nodeQuery(l, n, st.nq)
 		if ix.cfg.Storage == Float16 {
