@@ -18,8 +18,9 @@ const byteTile = 4
 //	bit 4r+j of masks[t] set when keys[16t+4r+j] ≤ thr[j]
 //
 // The int32 arithmetic wraps, as the assembly's does; byteMaxDim makes the
-// final keys exact.
-func byteKeysGeneric(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16) {
+// final keys exact. ahead is a hint, rows to prefetch meanwhile, which
+// only the assembly acts on.
+func byteKeysGeneric(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16, ahead []float32) {
 	q = q[:byteTile*stride]
 	for t := range tiles {
 		var m uint16

@@ -12,16 +12,13 @@ import (
 // byteKeys4x4VNNI and bytePackAVX512 are in bytekernel_amd64.s.
 //
 //go:noescape
-func byteKeys4x4VNNI(q, x *byte, stride, tiles int, c, thr *int32, shift int, keys *int32, masks *uint16)
-
-//go:noescape
-func bytePrefetch(p *float32, n int)
+func byteKeys4x4VNNI(q, x *byte, stride, tiles int, c, thr *int32, shift int, keys *int32, masks *uint16, pf *float32, pfstep int)
 
 //go:noescape
 func bytePackAVX512(src *float32, dim, rows int, dst *byte, stride int, sq, sum *int32) bool
 
 // byteKeysAsm checks every bound the assembly relies on, then calls it.
-func byteKeysAsm(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16) {
+func byteKeysAsm(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16, ahead []float32) {
 	if tiles <= 0 {
 		return
 	}
@@ -30,8 +27,15 @@ func byteKeysAsm(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32
 	}
 	n := byteTile * tiles
 	_, _, _, _, _ = q[byteTile*stride-1], x[n*stride-1], c[n-1], keys[16*tiles-1], masks[tiles-1]
+	// A prefetch never faults, so the kernel may run past the end of
+	// ahead; with nothing to fetch it fetches one line of the query, over
+	// and over, which is in cache already.
+	pf, step := (*float32)(unsafe.Pointer(unsafe.SliceData(q))), 0
+	if len(ahead) > 0 {
+		pf, step = unsafe.SliceData(ahead), 64
+	}
 	byteKeys4x4VNNI(unsafe.SliceData(q), unsafe.SliceData(x), stride, tiles,
-		unsafe.SliceData(c), &thr[0], shift, unsafe.SliceData(keys), unsafe.SliceData(masks))
+		unsafe.SliceData(c), &thr[0], shift, unsafe.SliceData(keys), unsafe.SliceData(masks), pf, step)
 }
 
 // bytePackAsm checks the bounds, then calls the assembly.
@@ -54,7 +58,7 @@ var byteVNNI = distance.Tier() >= distance.AVX512 && cpu.X86.HasAVX512VNNI
 
 // byteKeys and bytePack are the kernels the byte path uses.
 var (
-	byteKeys = func() func(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16) {
+	byteKeys = func() func(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16, ahead []float32) {
 		if byteVNNI {
 			return byteKeysAsm
 		}
@@ -67,10 +71,3 @@ var (
 		return bytePackGeneric
 	}()
 )
-
-// bytePrefetchRows asks for every cache line of v to be brought into L2.
-func bytePrefetchRows(v []float32) {
-	if len(v) > 0 {
-		bytePrefetch(unsafe.SliceData(v), len(v))
-	}
-}

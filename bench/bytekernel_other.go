@@ -8,6 +8,3 @@ var (
 	byteKeys = byteKeysGeneric
 	bytePack = bytePackGeneric
 )
-
-// bytePrefetchRows is a no-op without assembly.
-func bytePrefetchRows([]float32) {}

@@ -12,11 +12,11 @@ import (
 // byteKernelForms returns the forms of the byte kernels this machine can
 // run: always the Go one, and the assembly where the CPU and build allow.
 func byteKernelForms() map[string]struct {
-	keys func(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16)
+	keys func(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16, ahead []float32)
 	pack func(src []float32, dim, rows int, dst []byte, stride int, sq, sum []int32) bool
 } {
 	type forms = struct {
-		keys func(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16)
+		keys func(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16, ahead []float32)
 		pack func(src []float32, dim, rows int, dst []byte, stride int, sq, sum []int32) bool
 	}
 	m := map[string]forms{"generic": {byteKeysGeneric, bytePackGeneric}}
@@ -68,7 +68,7 @@ func TestByteKeysAgainstInt64(t *testing.T) {
 					}
 					keys := make([]int32, 16*tiles)
 					masks := make([]uint16, tiles)
-					f.keys(q, x, stride, tiles, c, &thr, shift, keys, masks)
+					f.keys(q, x, stride, tiles, c, &thr, shift, keys, masks, make([]float32, 64))
 					for tt := range tiles {
 						for rr := range byteTile {
 							for j := range byteTile {
@@ -159,7 +159,7 @@ func BenchmarkByteKeys(b *testing.B) {
 			thr := [byteTile]int32{math.MinInt32, math.MinInt32, math.MinInt32, math.MinInt32}
 			for b.Loop() {
 				for g := 0; g+byteTile <= 100; g += byteTile {
-					f.keys(q[g*stride:], x, stride, rows/byteTile, c, &thr, 1, keys, masks)
+					f.keys(q[g*stride:], x, stride, rows/byteTile, c, &thr, 1, keys, masks, nil)
 				}
 			}
 			macs := float64(100*rows*stride) * float64(b.N)

@@ -76,13 +76,13 @@ func (p truthPath) String() string {
 // byteBlockBytes is the size of a packed block of base rows: the block is
 // reread from the L2 cache by each group of four queries, beside the
 // float32 rows it was packed from on their way through.
-var byteBlockBytes = 128 << 10
+const byteBlockBytes = 128 << 10
 
 // bytePlan is the state of one run of the byte path.
 type bytePlan struct {
 	stride int // bytes per packed row: dim rounded up to 64
 	shift  int // key = c − D<<shift: 1 for L2, 0 for the dot metrics
-	keys   func(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16)
+	keys   func(q, x []byte, stride, tiles int, c []int32, thr *[byteTile]int32, shift int, keys []int32, masks []uint16, ahead []float32)
 	pack   func(src []float32, dim, rows int, dst []byte, stride int, sq, sum []int32) bool
 
 	qb   []byte     // the chunk's queries, q−128 as int8, padded to whole tiles
@@ -257,7 +257,7 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 			continue
 		}
 		for i := range nc {
-			h, ties := p.tops[i].result(j.maxTies)
+			h, ties := p.tops[i].result(j.k, j.maxTies)
 			ids, dists := make([]int32, len(h)), make([]float32, len(h))
 			for r, c := range h {
 				ids[r] = c.id()
@@ -298,18 +298,15 @@ func (j *truthJob) scanBytes(w *byteWorker, p *bytePlan, q0, q1, b0, b1 int) boo
 	}
 	keys, masks := w.keys[:16*tiles], w.masks[:tiles]
 	nc := q1 - q0
-	// While this block is scored, bring the one this worker probably
-	// takes next (j.workers blocks on) towards the cache, a slice per
-	// group of queries, so that packing it finds it there: the scoring is
-	// bound by arithmetic, the packing by memory, and this way they
-	// overlap.
+	// While this block is scored, the kernel brings the one this worker
+	// probably takes next (j.workers blocks on) into the cache, a slice
+	// per group of queries: scoring is bound by arithmetic and packing by
+	// memory, and this way they overlap.
 	next := j.base.Data[min(len(j.base.Data), (b1+(j.workers-1)*n)*dim):min(len(j.base.Data), (b1+j.workers*n)*dim)]
-	groups := (nc + byteTile - 1) / byteTile
-	piece := (len(next)/groups + 16) &^ 15
+	piece := (len(next)/((nc+byteTile-1)/byteTile) + 16) &^ 15
 	for g := 0; g < nc; g += byteTile {
 		ahead := next[:min(piece, len(next))]
 		next = next[len(ahead):]
-		bytePrefetchRows(ahead)
 		var thr [byteTile]int32
 		for i := range byteTile {
 			thr[i] = math.MinInt32
@@ -317,7 +314,7 @@ func (j *truthJob) scanBytes(w *byteWorker, p *bytePlan, q0, q1, b0, b1 int) boo
 				thr[i] = j.byteThreshold(p, g+i)
 			}
 		}
-		p.keys(p.qb[g*stride:], w.packed, stride, tiles, c, &thr, p.shift, keys, masks)
+		p.keys(p.qb[g*stride:], w.packed, stride, tiles, c, &thr, p.shift, keys, masks, ahead)
 		if j.metric == Cosine {
 			j.offerCosine(w, q0, g, min(byteTile, nc-g), b0, n, keys)
 			continue
