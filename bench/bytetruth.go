@@ -222,18 +222,22 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 				p.tops[i].reset(j.k)
 			}
 		}
-		var next atomic.Int64
+		blocks := newBlockRanges(nblocks, len(workers))
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Go(func() {
 				for ctx.Err() == nil && !p.fail.Load() {
-					b := int(next.Add(1)) - 1
-					if b >= nblocks {
+					b, nextBlock := blocks.take(w)
+					if b < 0 {
 						return
 					}
 					b0 := b * block
 					b1 := min(nb, b0+block)
-					if !j.scanBytes(scratch[w], p, q0, q1, b0, b1) {
+					var ahead []float32
+					if nextBlock >= 0 {
+						ahead = j.base.Data[nextBlock*block*dim : min(nb, (nextBlock+1)*block)*dim]
+					}
+					if !j.scanBytes(scratch[w], w, p, q0, q1, b0, b1, ahead) {
 						p.fail.Store(true)
 						return
 					}
@@ -256,7 +260,7 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 			}
 			continue
 		}
-		for i := range nc {
+		if err := j.parallel(ctx, nc, func(i int) {
 			h, ties := p.tops[i].result(j.k, j.maxTies)
 			ids, dists := make([]int32, len(h)), make([]float32, len(h))
 			for r, c := range h {
@@ -265,17 +269,23 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 				if p.shift == 1 {
 					d += p.qq[q0+i] // the exact squared distance
 				}
+				// One rounding of the exact value, as the float path's
+				// float32(float64 distance), which is exact for these inputs.
 				dists[r] = float32(d)
 			}
 			t.IDs[q0+i], t.Dists[q0+i], t.Ties[q0+i] = ids, dists, ties
+		}); err != nil {
+			return nil, err
 		}
 	}
 	return t, nil
 }
 
 // scanBytes packs base rows [b0, b1) and runs the chunk's queries [q0, q1)
-// against them. It reports false if a row is not all integers in [0, 255].
-func (j *truthJob) scanBytes(w *byteWorker, p *bytePlan, q0, q1, b0, b1 int) bool {
+// against them, prefetching next, the rows the worker packs next; wi is the
+// worker's number. It
+// reports false if a row is not all integers in [0, 255].
+func (j *truthJob) scanBytes(w *byteWorker, wi int, p *bytePlan, q0, q1, b0, b1 int, next []float32) bool {
 	n, dim, stride := b1-b0, j.dim, p.stride
 	tiles := (n + byteTile - 1) / byteTile
 	if !p.pack(j.base.Data[b0*dim:b1*dim], dim, n, w.packed, stride, w.sq, w.sum) {
@@ -298,13 +308,16 @@ func (j *truthJob) scanBytes(w *byteWorker, p *bytePlan, q0, q1, b0, b1 int) boo
 	}
 	keys, masks := w.keys[:16*tiles], w.masks[:tiles]
 	nc := q1 - q0
-	// While this block is scored, the kernel brings the one this worker
-	// probably takes next (j.workers blocks on) into the cache, a slice
-	// per group of queries: scoring is bound by arithmetic and packing by
-	// memory, and this way they overlap.
-	next := j.base.Data[min(len(j.base.Data), (b1+(j.workers-1)*n)*dim):min(len(j.base.Data), (b1+j.workers*n)*dim)]
-	piece := (len(next)/((nc+byteTile-1)/byteTile) + 16) &^ 15
-	for g := 0; g < nc; g += byteTile {
+	// While this block is scored, the kernel brings the next one into the
+	// cache, a slice per group of queries: scoring is bound by arithmetic
+	// and packing by memory, and this way they overlap.
+	groups := (nc + byteTile - 1) / byteTile
+	piece := (len(next)/groups + 16) &^ 15
+	// Workers start at different groups of queries, so that they seldom
+	// want the same query's lock at the same time.
+	first := groups * wi / j.workers
+	for gi := range groups {
+		g := (first + gi) % groups * byteTile
 		ahead := next[:min(piece, len(next))]
 		next = next[len(ahead):]
 		var thr [byteTile]int32
