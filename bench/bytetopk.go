@@ -17,9 +17,9 @@ import (
 // average linear-time quickselect) keeps the k smallest and the rows tied
 // with the k-th, and lowers the threshold to the k-th key. A heap costs a
 // sift of unpredictable branches per candidate; the buffer costs an
-// append, and its threshold, though it lags behind a heap's, lets through
-// only about half as many candidates again: on Fashion-MNIST, under half
-// the time of a heap.
+// append, and its threshold, though it lags behind a heap's, does not let
+// through many more: on Fashion-MNIST (80,000 candidates offered to 100
+// queries) the top-k work fell from 5.3 to 3.2 ms of CPU time.
 type byteTopK struct {
 	mu  sync.Mutex
 	thr atomic.Int32 // the largest key that may still be among the k (ties included)

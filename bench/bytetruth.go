@@ -28,12 +28,16 @@ import (
 // query's current threshold: almost every pair is rejected by that one
 // compare, and only the few that pass reach Go (see byteKeys).
 //
-// The keys are exact, but the byte path only selects candidates: what it
-// offers to the top-k heaps is the float32 rounding of the exact distance,
-// and the heaps, their rounding margins and the final float64 re-rank are
-// the float path's (topK, offerRows, finish). Those margins were made for
-// float32 kernels with larger errors, so they hold here too, and the result
-// is the same as the float path's, bit for bit, ties included.
+// For L2 and inner product the keys are exact integers, and so is the
+// selection (byteTopK): the k smallest (key, id), and the rows tied with
+// the k-th. The reported distance is the exact one (key + ‖q‖² for L2)
+// rounded to float32 once, which is what the float path reports too: its
+// float64 distances are exact for such inputs. Cosine distances are not
+// integers: there the byte path only selects candidates, offering the
+// float32 distance computed from the exact dot product to the float path's
+// heaps, whose rounding margins (made for float32 kernels with larger
+// errors) hold here too, and the float path's float64 re-rank decides. Both
+// ways the result is the float path's, bit for bit, ties included.
 //
 // Whether the data qualifies is checked, not assumed: the queries before
 // starting, the base block by block as it is packed (the check is part of

@@ -35,6 +35,15 @@
 // float64 and rounded once), so the result does not depend on the machine,
 // the kernel tier or the number of workers. Results can be cached on disk.
 //
+// Data whose components are all integers in [0, 255] (SIFT, MNIST,
+// Fashion-MNIST, uint8 embeddings) is scored in exact integer arithmetic
+// instead, on CPUs with AVX-512 VNNI, for L2, inner product and cosine: the
+// base is packed into bytes block by block (a check of every value on the
+// way; any other value sends the computation to the float path) and the
+// byte kernels do 64 multiply-adds per instruction on a quarter of the
+// data. The answer is the same, bit for bit; on Fashion-MNIST (100 queries
+// × 60,000 × 784, top 100) it comes about twice as fast.
+//
 // # Measurement
 //
 // [Recall] scores an index's results against a [Truth]; [NewLatencyStats]
