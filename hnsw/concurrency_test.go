@@ -62,8 +62,11 @@ func TestConcurrentStress(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Worker 1 claims two keys at once for its batches (two
+			// separate claims could interleave with worker 0's).
+			claim := int64(1 + w)
 			for ctx.Err() == nil {
-				k := int(nextKey.Add(1) - 1)
+				k := int(nextKey.Add(claim) - claim)
 				if k >= n {
 					return
 				}
@@ -75,7 +78,6 @@ func TestConcurrentStress(t *testing.T) {
 						state[k].Store(1)
 					}
 				} else {
-					nextKey.Add(1)
 					state[k+1].Store(3)
 					err = ix.AddBatch(ctx, []uint64{uint64(k), uint64(k + 1)}, vecs[k:k+2], BatchOptions{Workers: 2})
 					if err == nil {
