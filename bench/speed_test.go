@@ -81,6 +81,20 @@ func TestFashionMNISTTruthSpeed(t *testing.T) {
 	if !slices.EqualFunc(runs[0].ids, runs[1].ids, slices.Equal) || !slices.EqualFunc(runs[0].dists, runs[1].dists, slices.Equal) {
 		t.Fatal("the default and the float path disagree")
 	}
+	// The other metrics the byte path serves, once each, on real data.
+	for _, m := range []Metric{InnerProduct, Cosine} {
+		def, err := GroundTruth(context.Background(), base, queries, m, 100, GroundTruthOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		flt, err := GroundTruth(context.Background(), base, queries, m, 100, GroundTruthOptions{bytePath: byteOff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.EqualFunc(def.IDs, flt.IDs, slices.Equal) || !slices.EqualFunc(def.Dists, flt.Dists, slices.Equal) || !slices.EqualFunc(def.Ties, flt.Ties, slices.Equal) {
+			t.Fatalf("%v: the default (%s) and the float path disagree", m, def.path)
+		}
+	}
 	workers := float64(runtime.GOMAXPROCS(0))
 	for _, r := range runs {
 		slices.Sort(r.wall)
