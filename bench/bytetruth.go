@@ -269,13 +269,15 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 			ids, dists := make([]int32, len(h)), make([]float32, len(h))
 			for r, c := range h {
 				ids[r] = c.id()
-				d := int64(c.key())
-				if p.shift == 1 {
-					d += p.qq[q0+i] // the exact squared distance
-				}
 				// One rounding of the exact value, as the float path's
-				// float32(float64 distance), which is exact for these inputs.
-				dists[r] = float32(d)
+				// float32(float64 distance), which is exact for these
+				// inputs. Its inner product is the negated dot product,
+				// so a zero dot gives −0: negate the same way.
+				if p.shift == 1 {
+					dists[r] = float32(int64(c.key()) + p.qq[q0+i]) // the exact squared distance
+				} else {
+					dists[r] = -float32(-int64(c.key()))
+				}
 			}
 			t.IDs[q0+i], t.Dists[q0+i], t.Ties[q0+i] = ids, dists, ties
 		}); err != nil {

@@ -79,12 +79,21 @@ func TestBytePathMatchesFloatAndBruteForce(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, pathFloat, float.path)
 				requireSameTruth(t, want, float, msg+" float path")
+				requireSameBits := func(got *Truth, msg string) {
+					t.Helper()
+					for q := range float.Dists {
+						for i, d := range float.Dists[q] {
+							require.Equal(t, math.Float32bits(d), math.Float32bits(got.Dists[q][i]), "%s: bits of distance %d of query %d", msg, i, q)
+						}
+					}
+				}
 				for _, mode := range byteModes() {
 					for workers := 1; workers <= 3; workers++ {
 						got, err := GroundTruth(ctx, base, queries, metric, k, GroundTruthOptions{bytePath: mode, Workers: workers, baseBlock: 37, queryChunk: 5})
 						require.NoError(t, err)
 						require.Equal(t, pathByte, got.path, msg)
 						requireSameTruth(t, want, got, fmt.Sprintf("%s byte mode %d workers %d", msg, mode, workers))
+						requireSameBits(got, fmt.Sprintf("%s byte mode %d workers %d", msg, mode, workers))
 					}
 				}
 			}
