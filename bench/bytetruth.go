@@ -82,6 +82,9 @@ func (p truthPath) String() string {
 // float32 rows it was packed from on their way through.
 const byteBlockBytes = 128 << 10
 
+// byteChunkCandBytes bounds the memory of a chunk's top-k buffers.
+const byteChunkCandBytes = 64 << 20
+
 // bytePlan is the state of one run of the byte path.
 type bytePlan struct {
 	stride int // bytes per packed row: dim rounded up to 64
@@ -172,6 +175,10 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 	nq, nb, dim := j.queries.Len(), j.base.Len(), j.dim
 	t := &Truth{K: j.k, Metric: j.metric, IDs: make([][]int32, nq), Dists: make([][]float32, nq), Ties: make([][]int32, nq), path: pathByte}
 	chunk := max(byteTile, queryChunkBytes/p.stride&^(byteTile-1))
+	// Each query of a chunk holds up to byteBufferLimit(k) candidates: for
+	// short vectors and large k, fewer queries per chunk keep that within
+	// byteChunkCandBytes.
+	chunk = min(chunk, max(byteTile, byteChunkCandBytes/(8*byteBufferLimit(j.k))&^(byteTile-1)))
 	block := max(byteTile, byteBlockBytes/p.stride&^(byteTile-1))
 	if j.opts.queryChunk > 0 {
 		chunk = j.opts.queryChunk
