@@ -146,18 +146,35 @@ func BenchmarkSearchFilteredSIFTSmall(b *testing.B) {
 	}
 }
 
+// BenchmarkBuildSIFTSmall builds SIFT-small serially with each heuristic, by
+// one Add per vector and by AddBatch with one worker (which caches back-link
+// distances while it runs).
 func BenchmarkBuildSIFTSmall(b *testing.B) {
 	d, err := siftData()
 	require.NoError(b, err)
+	keys := make([]uint64, d.base.Len())
+	for i := range keys {
+		keys[i] = uint64(i)
+	}
 	for _, h := range []hnsw.Heuristic{hnsw.HeuristicKeepPruned, hnsw.HeuristicHNSWLib} {
-		b.Run(h.String(), func(b *testing.B) {
-			for b.Loop() {
-				ix, _ := hnsw.New(hnsw.Config{Dim: d.base.Dim, Heuristic: h, Capacity: d.base.Len()})
-				for i := range d.base.Len() {
-					_ = ix.Add(uint64(i), d.base.Row(i))
-				}
+		for _, batch := range []bool{false, true} {
+			name := h.String() + "/add"
+			if batch {
+				name = h.String() + "/batch"
 			}
-			b.ReportMetric(float64(d.base.Len())*float64(b.N)/b.Elapsed().Seconds(), "vectors/s")
-		})
+			b.Run(name, func(b *testing.B) {
+				for b.Loop() {
+					ix, _ := hnsw.New(hnsw.Config{Dim: d.base.Dim, Heuristic: h, Capacity: d.base.Len()})
+					if batch {
+						_ = ix.AddBatch(context.Background(), keys, d.base.Rows(), hnsw.BatchOptions{Workers: 1})
+						continue
+					}
+					for i := range d.base.Len() {
+						_ = ix.Add(uint64(i), d.base.Row(i))
+					}
+				}
+				b.ReportMetric(float64(d.base.Len())*float64(b.N)/b.Elapsed().Seconds(), "vectors/s")
+			})
+		}
 	}
 }
