@@ -8,17 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// symmetricL2 is a sequential float32 squared distance: d(a, b) = d(b, a)
-// bit for bit, as pgvector's is.
-func symmetricL2(a, b []float32) float32 {
-	var s float32
-	for i := range a {
-		t := a[i] - b[i]
-		s += t * t
-	}
-	return s
-}
-
 // graphLists returns every node's lists on every layer.
 func graphLists(t *testing.T, ix *Index) [][][]NodeID {
 	t.Helper()
@@ -49,7 +38,7 @@ func TestBatchDistanceCacheKeepsTheGraph(t *testing.T) {
 				vecs := randomVectors(7, 1500, tc.dim)
 				cfg := Config{Dim: tc.dim, M: 6, EfConstruction: 24, Heuristic: h, Seed: 3}
 				if tc.custom {
-					cfg.Distance = symmetricL2
+					cfg.Distance = seqL2 // symmetric bit for bit, as pgvector's is
 				}
 				serial, err := New(cfg)
 				require.NoError(t, err)
@@ -81,7 +70,7 @@ func TestBatchDistanceCacheAfterDeletes(t *testing.T) {
 
 func testBatchAfterDeletes(t *testing.T, vacuum bool) {
 	vecs := randomVectors(11, 1200, 32)
-	cfg := Config{Dim: 32, M: 5, EfConstruction: 20, Seed: 5, Distance: symmetricL2}
+	cfg := Config{Dim: 32, M: 5, EfConstruction: 20, Seed: 5, Distance: seqL2}
 	build := func(batch bool) *Index {
 		ix, err := New(cfg)
 		require.NoError(t, err)
