@@ -109,6 +109,12 @@
 // and per-node striped locks serialise writers. Stats().BytesUsed counts all of
 // it.
 //
+// AddBatch adds one structure for its duration only: each node's distances
+// to its layer-0 neighbours (4·2·M bytes per node), so that a back-link to a
+// full list runs the selection heuristic without recomputing them, as
+// pgvector's in-memory build does. It is dropped when the batch returns, so
+// the resident index stays at the size above.
+//
 // # File format
 //
 // WriteTo, SaveFile, ReadFrom, Load and LoadFile use one versioned,
