@@ -376,34 +376,42 @@ func sortKey(d float32, i int) uint64 {
 // distances come from the batch build's cache when it has them.
 func (ix *Index) backCands(st *searchState, l *layout, n uint32, lc int, slots []uint32, id uint32, d float32) []backCand {
 	lm := len(slots)
-	st.ids = st.ids[:0]
-	st.raw = st.raw[:0]
+	cands := st.back[:0]
 	for i := range slots {
 		v := atomic.LoadUint32(&slots[i])
-		st.raw = append(st.raw, v)
-		st.ids = append(st.ids, v&idMask)
+		cands = append(cands, backCand{id: v & idMask, slot: int32(i), closer: v&slotFlag != 0})
 	}
-	if cap(st.dist) < lm {
-		st.dist = make([]float32, lm)
+	var cd []float32
+	if lc == 0 {
+		cd = ix.dcache.cached(n)
 	}
-	dist := st.dist[:lm]
-	if cd := ix.dcache.cached(n); lc == 0 && cd != nil {
+	if cd != nil {
 		// Read in place: n's lock, held here, guards its entries.
-		dist = cd[:lm]
+		for i := range cands {
+			cands[i].d = cd[i]
+		}
 	} else {
+		ids := st.ids[:0]
+		for i := range cands {
+			ids = append(ids, cands[i].id)
+		}
+		st.ids = ids
+		if cap(st.dist) < lm {
+			st.dist = make([]float32, lm)
+		}
+		dist := st.dist[:lm]
 		nq := ix.nodeQuery(l, n, st.nq)
 		if ix.cfg.Storage == Float16 {
 			st.nq = nq
 		}
-		ix.distBatch(st, l, nq, st.ids, dist)
+		ix.distBatch(st, l, nq, ids, dist)
 		st.dists += uint64(lm)
+		for i := range cands {
+			cands[i].d = dist[i]
+		}
 		if lc == 0 {
 			ix.dcache.storeDists(n, dist)
 		}
-	}
-	cands := st.back[:0]
-	for i, x := range st.ids {
-		cands = append(cands, backCand{d: dist[i], id: x, slot: int32(i), closer: st.raw[i]&slotFlag != 0})
 	}
 	cands = append(cands, backCand{d: d, id: id, slot: -1})
 	st.back = cands

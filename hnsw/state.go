@@ -34,7 +34,6 @@ type searchState struct {
 	backAdded  []backCand
 	backD      []int32
 	sortKeys   []uint64
-	raw        []uint32
 	newID      uint32   // the newcomer of the back-link being applied
 	cands      []item   // candidates without tombstones
 	cands2     []item   // repair: candidates plus surviving links
