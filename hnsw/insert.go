@@ -63,8 +63,11 @@ func (ix *Index) addPrepared(st *searchState, key uint64, level int) error {
 	ix.reclaimMu.RLock()
 	id, merged, err := ix.insert(st, key, level)
 	ix.reclaimMu.RUnlock()
-	ix.mutMu.RUnlock()
+	// The key is mapped and counted before mutMu is released, so that
+	// WriteTo (which holds mutMu exclusively) never sees the node counted
+	// without its key.
 	ix.finishKey(key, id, err == nil, merged)
+	ix.mutMu.RUnlock()
 	return err
 }
 
