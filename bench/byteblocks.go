@@ -4,12 +4,10 @@ import "sync/atomic"
 
 // blockRanges hands out blocks 0…n−1 to workers: each owns a contiguous
 // share and takes its blocks in order from the front, and a worker whose
-// share is done takes the others' from the back. In order, the block a
-// worker will take next is known while it works on the current one, so it
-// can be prefetched (a shared counter hands the next block to whichever
-// worker asks first, and the prefetch is wasted as often as not), and the
-// stealing keeps the workers busy to the end when one of them is slowed
-// down by other load.
+// share is done takes the others' from the back. In order, each worker
+// reads the base as one stream, which the pack kernel's prefetches and the
+// hardware's follow, and the stealing keeps the workers busy to the end
+// when one of them is slowed down by other load.
 type blockRanges struct {
 	r []atomic.Uint64 // per worker: lo<<32 | hi, its blocks not yet taken
 }
@@ -23,9 +21,9 @@ func newBlockRanges(n, workers int) *blockRanges {
 	return b
 }
 
-// take returns the next block for worker w and the block it will probably
-// take after it (−1 if none), or −1 when every block has been taken.
-func (b *blockRanges) take(w int) (block, next int) {
+// take returns the next block for worker w, or −1 when every block has
+// been taken.
+func (b *blockRanges) take(w int) int {
 	own := &b.r[w]
 	for {
 		v := own.Load()
@@ -34,10 +32,7 @@ func (b *blockRanges) take(w int) (block, next int) {
 			break
 		}
 		if own.CompareAndSwap(v, (lo+1)<<32|hi) {
-			if lo+1 < hi {
-				return int(lo), int(lo + 1)
-			}
-			return int(lo), -1
+			return int(lo)
 		}
 	}
 	for i := 1; i < len(b.r); i++ {
@@ -49,9 +44,9 @@ func (b *blockRanges) take(w int) (block, next int) {
 				break
 			}
 			if other.CompareAndSwap(v, lo<<32|(hi-1)) {
-				return int(hi - 1), -1
+				return int(hi - 1)
 			}
 		}
 	}
-	return -1, -1
+	return -1
 }

@@ -4,7 +4,10 @@ package bench
 
 // Without assembly the byte path's kernels are plain Go.
 var (
-	byteVNNI = false
-	byteKeys = byteKeysGeneric
-	bytePack = bytePackGeneric
+	byteVNNI  = false
+	byteKeys  = byteKeysGeneric
+	bytePack  = bytePackGeneric
+	byteBound = byteBoundGeneric
+
+	byteSegNorms = byteSegNormsGeneric
 )

@@ -3,14 +3,13 @@ package bench
 import (
 	"math"
 	"slices"
-	"sync"
 	"sync/atomic"
 )
 
-// byteTopK is the byte path's top k of one query for L2 and inner product,
-// shared by the workers. Keys are exact integers (see bytetruth.go), so
-// unlike topK it needs no rounding margin and no near misses: what it
-// selects is the answer, ties included.
+// byteTopK is one worker's top k of one query for L2 and inner product, on
+// the byte path. Keys are exact integers (see bytetruth.go), so unlike topK
+// it needs no rounding margin and no near misses: what it selects is the
+// answer, ties included.
 //
 // It is not a heap but a buffer that is cut back now and then: offered
 // candidates are appended, and when the buffer is full a selection (an
@@ -21,16 +20,34 @@ import (
 // through many more: on Fashion-MNIST (80,000 candidates offered to 100
 // queries) the top-k work fell from 5.3 to 3.2 ms of CPU time.
 //
-// The threshold sits on a cache line of its own: every worker reads it
-// before each group of queries, and it changes rarely, so it stays in
-// every core's cache; the lock and the buffer, which change at every
-// offer, would drag it from core to core.
+// Each worker keeps its own, so offers take no lock and move no cache
+// line between cores; only the threshold is shared (byteSharedThreshold): a
+// worker's k-th key bounds the query's, since its rows are some of the
+// base. The workers' buffers are merged at the end (byteMerge). A shared
+// buffer behind a lock cost about 2 ms of CPU time per Fashion-MNIST run
+// in lock and line transfers.
 type byteTopK struct {
-	thr atomic.Int32 // the largest key that may still be among the k (ties included)
-	_   [cacheLine]byte
-	mu  sync.Mutex
+	thr int32 // the largest key that may still be among this worker's k (ties included)
 	buf []byteCand
-	_   [cacheLine]byte
+}
+
+// byteSharedThreshold is a query's threshold shared by the workers: the lowest
+// k-th key any of them has, on a cache line of its own. Every worker reads
+// it before each group of queries and it changes rarely, so it stays in
+// every core's cache.
+type byteSharedThreshold struct {
+	v atomic.Int32
+	_ [cacheLine - 4]byte
+}
+
+// lower sets the threshold to key if that is lower.
+func (t *byteSharedThreshold) lower(key int32) {
+	for {
+		old := t.v.Load()
+		if key >= old || t.v.CompareAndSwap(old, key) {
+			return
+		}
+	}
 }
 
 // byteCand is a base row and its key packed into one integer, key in the
@@ -56,27 +73,14 @@ func (t *byteTopK) reset(k int) {
 		t.buf = make([]byteCand, 0, byteBufferLimit(k))
 	}
 	t.buf = t.buf[:0]
-	t.thr.Store(math.MaxInt32)
+	t.thr = math.MaxInt32
 }
 
-// offer considers rows b0+ids[i] with keys keys[i]. Keys above the
-// published threshold are passed over before taking the lock. maxTies < 0
-// keeps no ties.
-func (t *byteTopK) offer(k, maxTies, b0 int, ids []uint32, keys []int32) {
-	thr := t.thr.Load()
-	any := false
-	for _, key := range keys {
-		if key <= thr {
-			any = true
-			break
-		}
-	}
-	if !any {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	thr = t.thr.Load()
+// offer considers rows b0+ids[i] with keys keys[i], against this worker's
+// threshold and the shared one, which it lowers when a cut lowers its own.
+// maxTies < 0 keeps no ties.
+func (t *byteTopK) offer(k, maxTies, b0 int, ids []uint32, keys []int32, shared *byteSharedThreshold) {
+	thr := min(t.thr, shared.v.Load())
 	limit := byteBufferLimit(k)
 	for i, r := range ids {
 		if keys[i] > thr {
@@ -84,8 +88,9 @@ func (t *byteTopK) offer(k, maxTies, b0 int, ids []uint32, keys []int32) {
 		}
 		t.buf = append(t.buf, newByteCand(keys[i], int32(b0)+int32(r)))
 		if len(t.buf) >= limit {
-			thr = t.cut(k, maxTies)
-			t.thr.Store(thr)
+			t.thr = t.cut(k, maxTies)
+			shared.lower(t.thr)
+			thr = min(t.thr, shared.v.Load())
 			// Many ties can leave the buffer nearly full: make room.
 			limit = max(limit, 2*len(t.buf))
 		}
@@ -118,10 +123,17 @@ func (t *byteTopK) cut(k, maxTies int) int32 {
 	return kth.key()
 }
 
-// result returns the k nearest sorted nearest first, and the rows tied with
-// the k-th, lowest ids first, at most maxTies.
-func (t *byteTopK) result(k, maxTies int) ([]byteCand, []int32) {
-	b := slices.Clone(t.buf)
+// byteMerge returns the k nearest of the workers' buffers for one query,
+// sorted nearest first, and the rows tied with the k-th, lowest ids first,
+// at most maxTies. Each worker kept its k smallest (key, id) and the
+// lowest ids tied with its k-th key, which is at least the query's: so
+// every one of the query's k, and of its first maxTies ties, is in the
+// buffer of the worker that scored it.
+func byteMerge(tops []*byteTopK, k, maxTies int) ([]byteCand, []int32) {
+	var b []byteCand
+	for _, t := range tops {
+		b = append(b, t.buf...)
+	}
 	slices.Sort(b)
 	top := b[:k]
 	var ties []int32

@@ -230,13 +230,21 @@ func TestBytePathExtremes(t *testing.T) {
 
 // TestBytePathTies checks the tie lists, capped and not, on data where
 // almost everything ties.
+// It runs at 24 components, where the segment-norm bound is off, and at
+// 300, where it is on and the bound is often exactly at the threshold.
 func TestBytePathTies(t *testing.T) {
+	for _, dim := range []int{24, 300} {
+		t.Run(fmt.Sprint(dim), func(t *testing.T) { testBytePathTies(t, dim) })
+	}
+}
+
+func testBytePathTies(t *testing.T, dim int) {
 	ctx := context.Background()
-	base := intMatrix(11, 700, 24, 1)
+	base := intMatrix(11, 700, dim, 1)
 	for i := range 200 {
 		require.NoError(t, base.Append(slices.Clone(base.Row(i))))
 	}
-	queries := intMatrix(12, 7, 24, 1)
+	queries := intMatrix(12, 7, dim, 1)
 	for _, maxTies := range []int{0, 3, -1} {
 		for _, metric := range []Metric{L2, InnerProduct, Cosine} {
 			want, err := GroundTruth(ctx, base, queries, metric, 15, GroundTruthOptions{bytePath: byteOff, MaxTies: maxTies})
@@ -250,6 +258,60 @@ func TestBytePathTies(t *testing.T) {
 					require.NoError(t, err)
 					require.Equal(t, pathByte, got.path)
 					requireSameTruth(t, want, got, fmt.Sprintf("maxTies %d %v mode %d workers %d", maxTies, metric, mode, workers))
+				}
+			}
+		}
+	}
+}
+
+// TestBytePathBound runs the byte path with and without its segment-norm
+// bound on data made for the bound to rule out most rows (rows whose
+// energy sits in different segments), with near-duplicates of the queries
+// at every distance, against the float64 brute force.
+func TestBytePathBound(t *testing.T) {
+	ctx := context.Background()
+	const n, dim, nq = 1200, 448, 9
+	r := rand.New(rand.NewPCG(21, 22))
+	base, queries := NewMatrix(dim, n), NewMatrix(dim, nq)
+	row := func(seg int) []float32 {
+		v := make([]float32, dim)
+		for i := range v {
+			if i/byteSegDims == seg {
+				v[i] = float32(100 + r.IntN(156))
+			} else {
+				v[i] = float32(r.IntN(8))
+			}
+		}
+		return v
+	}
+	for i := range nq {
+		require.NoError(t, queries.Append(row(i%7)))
+	}
+	for i := range n {
+		v := row(r.IntN(7))
+		if i%10 == 0 {
+			// A copy of a query with a few components moved by one, so
+			// keys near the threshold come in many kinds and ties.
+			v = slices.Clone(queries.Row(r.IntN(nq)))
+			for range r.IntN(4) {
+				c := r.IntN(dim)
+				v[c] = max(0, v[c]-1)
+			}
+		}
+		require.NoError(t, base.Append(v))
+	}
+	for _, metric := range []Metric{L2, InnerProduct} {
+		for _, k := range []int{1, 10, 150} {
+			want := bruteForce(base, queries, metric, k)
+			for _, mode := range byteModes() {
+				for _, noBound := range []bool{false, true} {
+					for _, workers := range []int{1, 3} {
+						got, err := GroundTruth(ctx, base, queries, metric, k, GroundTruthOptions{
+							bytePath: mode, byteNoBound: noBound, Workers: workers, baseBlock: 60, queryChunk: 8})
+						require.NoError(t, err)
+						require.Equal(t, pathByte, got.path)
+						requireSameTruth(t, want, got, fmt.Sprintf("%v k=%d mode %d no bound %v workers %d", metric, k, mode, noBound, workers))
+					}
 				}
 			}
 		}

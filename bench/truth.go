@@ -64,8 +64,10 @@ type GroundTruthOptions struct {
 	// queryChunk and baseBlock override the cache-derived batch sizes, so
 	// tests can exercise many chunks and blocks on small data.
 	queryChunk, baseBlock int
-	// bytePath lets tests force the byte path on or off (bytetruth.go).
-	bytePath bytePathMode
+	// bytePath lets tests force the byte path on or off (bytetruth.go),
+	// and byteNoBound turns off its lower bound.
+	bytePath    bytePathMode
+	byteNoBound bool
 }
 
 // ErrCacheWrite is wrapped by the error GroundTruth returns, together with a
