@@ -128,17 +128,34 @@ func (t *byteTopK) cut(k, maxTies int) int32 {
 // at most maxTies. Each worker kept its k smallest (key, id) and the
 // lowest ids tied with its k-th key, which is at least the query's: so
 // every one of the query's k, and of its first maxTies ties, is in the
-// buffer of the worker that scored it.
+// buffer of the worker that scored it. A selection finds the k-th and
+// only the k and their ties are sorted.
 func byteMerge(tops []*byteTopK, k, maxTies int) ([]byteCand, []int32) {
-	var b []byteCand
+	n := 0
+	for _, t := range tops {
+		n += len(t.buf)
+	}
+	b := make([]byteCand, 0, n)
 	for _, t := range tops {
 		b = append(b, t.buf...)
 	}
-	slices.Sort(b)
+	selectByteCand(b, k-1)
 	top := b[:k]
-	var ties []int32
-	for _, c := range b[k:] {
-		if c.key() != top[k-1].key() || len(ties) >= maxTies {
+	kth := top[k-1].key()
+	rest := b[k:]
+	m := 0
+	for _, c := range rest {
+		if c.key() == kth {
+			rest[m] = c
+			m++
+		}
+	}
+	slices.Sort(top)
+	tied := rest[:m]
+	slices.Sort(tied)
+	var ties []int32 // nil when there are none, as the float path has it
+	for _, c := range tied {
+		if len(ties) >= maxTies {
 			break
 		}
 		ties = append(ties, c.id())
