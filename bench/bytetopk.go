@@ -27,8 +27,9 @@ import (
 // buffer behind a lock cost about 2 ms of CPU time per Fashion-MNIST run
 // in lock and line transfers.
 type byteTopK struct {
-	thr int32 // the largest key that may still be among this worker's k (ties included)
-	buf []byteCand
+	thr   int32 // the largest key that may still be among this worker's k (ties included)
+	limit int   // the length at which buf is cut back
+	buf   []byteCand
 }
 
 // byteSharedThreshold is a query's threshold shared by the workers: the lowest
@@ -74,27 +75,28 @@ func (t *byteTopK) reset(k int) {
 	}
 	t.buf = t.buf[:0]
 	t.thr = math.MaxInt32
+	t.limit = byteBufferLimit(k)
 }
 
-// offer considers rows b0+ids[i] with keys keys[i], against this worker's
-// threshold and the shared one, which it lowers when a cut lowers its own.
-// maxTies < 0 keeps no ties.
-func (t *byteTopK) offer(k, maxTies, b0 int, ids []uint32, keys []int32, shared *byteSharedThreshold) {
-	thr := min(t.thr, shared.v.Load())
-	limit := byteBufferLimit(k)
-	for i, r := range ids {
-		if keys[i] > thr {
-			continue
-		}
-		t.buf = append(t.buf, newByteCand(keys[i], int32(b0)+int32(r)))
-		if len(t.buf) >= limit {
-			t.thr = t.cut(k, maxTies)
-			shared.lower(t.thr)
-			thr = min(t.thr, shared.v.Load())
-			// Many ties can leave the buffer nearly full: make room.
-			limit = max(limit, 2*len(t.buf))
-		}
+// push adds c, whose key the caller has checked against the threshold it
+// returned last (or byteThreshold), and returns the threshold for the
+// next: lowered, with the shared one, when the buffer is full and is cut
+// back. maxTies < 0 keeps no ties.
+func (t *byteTopK) push(k, maxTies int, c byteCand, shared *byteSharedThreshold) int32 {
+	t.buf = append(t.buf, c)
+	if len(t.buf) < t.limit {
+		return t.thr
 	}
+	return t.full(k, maxTies, shared)
+}
+
+// full cuts the buffer back and publishes the new threshold.
+func (t *byteTopK) full(k, maxTies int, shared *byteSharedThreshold) int32 {
+	t.thr = t.cut(k, maxTies)
+	shared.lower(t.thr)
+	// Many ties can leave the buffer nearly full: make room.
+	t.limit = max(byteBufferLimit(k), 2*len(t.buf))
+	return min(t.thr, shared.v.Load())
 }
 
 // cut keeps the k smallest candidates and those tied with the k-th (the

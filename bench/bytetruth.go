@@ -140,9 +140,8 @@ type byteWorker struct {
 	c       []int32
 	keys    []int32
 	masks   []uint16
-	ids     [byteTile][]uint32
-	hits    [byteTile][]int32   // L2, inner product: keys of ids
-	dist    [byteTile][]float32 // cosine: distances of ids
+	ids     [byteTile][]uint32  // cosine: rows offered
+	dist    [byteTile][]float32 // cosine: their distances
 	tops    []byteTopK          // L2, inner product: the chunk's top k, by chunk position (cosine uses topK)
 
 	// The bound's: the block's segment norms, segment s of row r at
@@ -272,7 +271,6 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 		}
 		for i := range byteTile {
 			scratch[w].ids[i] = make([]uint32, 0, padded)
-			scratch[w].hits[i] = make([]int32, 0, padded)
 			scratch[w].dist[i] = make([]float32, 0, padded)
 		}
 	}
@@ -305,6 +303,10 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 				}
 			}
 		}
+		groups := (nc + byteTile - 1) / byteTile
+		if j.metric != Cosine && !j.seedThresholds(p, scratch, block, q0, q1) {
+			return nil, nil
+		}
 		blocks := newBlockRanges(nblocks, len(workers))
 		var wg sync.WaitGroup
 		for w := range workers {
@@ -316,7 +318,11 @@ func (j *truthJob) runBytes(ctx context.Context, p *bytePlan) (*Truth, error) {
 					}
 					b0 := b * block
 					b1 := min(nb, b0+block)
-					if !j.scanBytes(scratch[w], w, p, q0, q1, j.base.Data[b0*dim:b1*dim], b0, b1-b0, scratch[w].tops) {
+					// Workers start at different groups of queries, so
+					// that they seldom lower the same query's threshold
+					// at the same time.
+					first := groups * w / len(workers)
+					if !j.scanBytes(scratch[w], p, q0, q1, j.base.Data[b0*dim:b1*dim], b0, b1-b0, scratch[w].tops, 0, groups, first) {
 						p.fail.Store(true)
 						return
 					}
@@ -439,9 +445,9 @@ func chainOrder(v []float32, n, d int) []int {
 }
 
 // scanBytes packs the n rows in src, base rows b0…b0+n−1, and runs the
-// chunk's queries [q0, q1) against them, offering to tops; wi is the
-// worker's number. It reports false if a row is not all integers in
-// [0, 255].
+// groups of four of the chunk's queries [q0, q1) numbered gLo…gHi−1
+// against them, starting at the first-th, offering to tops. It reports
+// false if a row is not all integers in [0, 255].
 //
 // Where the bound is used (p.prune), each group of four queries first
 // bounds every row's key from below by its segment norms (byteBound), at
@@ -450,7 +456,7 @@ func chainOrder(v []float32, n, d int) []int {
 // row that could enter a top k (ties included) is left out, since its
 // bound, widened by the rounding margin, is at most its key. Thresholds
 // only fall, so the ones read before the group are safe to use.
-func (j *truthJob) scanBytes(w *byteWorker, wi int, p *bytePlan, q0, q1 int, src []float32, b0, n int, tops []byteTopK) bool {
+func (j *truthJob) scanBytes(w *byteWorker, p *bytePlan, q0, q1 int, src []float32, b0, n int, tops []byteTopK, gLo, gHi, first int) bool {
 	dim, stride := j.dim, p.stride
 	tiles := (n + byteTile - 1) / byteTile
 	if !p.pack(src, dim, n, w.packed, stride, w.sq, w.sum, w.segSq, 1, w.ldx) {
@@ -485,12 +491,8 @@ func (j *truthJob) scanBytes(w *byteWorker, wi int, p *bytePlan, q0, q1 int, src
 		}
 	}
 	nc := q1 - q0
-	groups := (nc + byteTile - 1) / byteTile
-	// Workers start at different groups of queries, so that they seldom
-	// want the same query's lock at the same time.
-	first := groups * wi / j.workers
-	for gi := range groups {
-		g := (first + gi) % groups * byteTile
+	for gi := range gHi - gLo {
+		g := (gLo + (first+gi)%(gHi-gLo)) * byteTile
 		thr := &w.thr
 		for i := range byteTile {
 			thr[i] = math.MinInt32
@@ -517,9 +519,9 @@ func (j *truthJob) scanBytes(w *byteWorker, wi int, p *bytePlan, q0, q1 int, src
 			j.offerCosine(w, q0, g, min(byteTile, nc-g), b0, n, keys)
 			continue
 		}
-		for i := range byteTile {
-			w.ids[i], w.hits[i] = w.ids[i][:0], w.hits[i][:0]
-		}
+		// The pairs the kernel let through go straight to the top k,
+		// checked again against thresholds that offers of this group
+		// may have lowered.
 		for t, m := range masks {
 			for m != 0 {
 				pos := bits.TrailingZeros16(m)
@@ -528,17 +530,71 @@ func (j *truthJob) scanBytes(w *byteWorker, wi int, p *bytePlan, q0, q1 int, src
 				if at >= nsel || g+i >= nc {
 					continue
 				}
-				w.ids[i] = append(w.ids[i], uint32(rows[at]))
-				w.hits[i] = append(w.hits[i], keys[16*t+pos])
-			}
-		}
-		for i := range byteTile {
-			if len(w.ids[i]) > 0 {
-				tops[g+i].offer(j.k, j.maxTies, b0, w.ids[i], w.hits[i], &p.thr[g+i])
+				if key := keys[16*t+pos]; key <= thr[i] {
+					thr[i] = tops[g+i].push(j.k, j.maxTies, newByteCand(key, int32(b0)+rows[at]), &p.thr[g+i])
+				}
 			}
 		}
 	}
 	return true
+}
+
+// byteSeedPieces × byteSeedPiece rows, spread evenly over the base, give
+// the first thresholds (seedThresholds).
+const (
+	byteSeedPieces = 8
+	byteSeedPiece  = 128
+)
+
+// seedThresholds sets the chunk's shared thresholds before the scan, to
+// the k-th key of each query among byteSeedPieces runs of rows spread
+// over the base, which bounds its k-th key in the whole base. Without it
+// the first blocks run with no threshold, or the median of a couple of
+// hundred rows, and both the bound and the top-k buffers let through
+// most of what they see. Each worker scores all the sample for its share
+// of the queries, on the byte path like any block, into its top-k
+// buffers, which are then emptied, so no row is offered twice and
+// nothing is allocated. It reports false if a sample row does not
+// qualify for the byte path.
+func (j *truthJob) seedThresholds(p *bytePlan, scratch []*byteWorker, block, q0, q1 int) bool {
+	nb, dim, nc := j.base.Len(), j.dim, q1-q0
+	if !p.prune || nb < 4*byteSeedPieces*byteSeedPiece {
+		return true
+	}
+	groups := (nc + byteTile - 1) / byteTile
+	var fail atomic.Bool
+	var wg sync.WaitGroup
+	for w := range scratch {
+		wg.Go(func() {
+			gLo, gHi := groups*w/len(scratch), groups*(w+1)/len(scratch)
+			if gLo == gHi {
+				return
+			}
+			for pc := range byteSeedPieces {
+				r0 := int(int64(pc) * int64(nb) / byteSeedPieces)
+				for b0 := r0; b0 < r0+byteSeedPiece; b0 += block {
+					b1 := min(r0+byteSeedPiece, b0+block)
+					if !j.scanBytes(scratch[w], p, q0, q1, j.base.Data[b0*dim:b1*dim], b0, b1-b0, scratch[w].tops, gLo, gHi, 0) {
+						fail.Store(true)
+						return
+					}
+				}
+			}
+			for i := gLo * byteTile; i < min(nc, gHi*byteTile); i++ {
+				t := &scratch[w].tops[i]
+				if len(t.buf) >= j.k {
+					p.thr[i].lower(t.cut(j.k, j.maxTies))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, w := range scratch {
+		for i := range nc {
+			w.tops[i].reset(j.k)
+		}
+	}
+	return !fail.Load()
 }
 
 // boundThresholds turns the key thresholds of the group of queries at

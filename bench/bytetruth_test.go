@@ -267,10 +267,17 @@ func testBytePathTies(t *testing.T, dim int) {
 // TestBytePathBound runs the byte path with and without its segment-norm
 // bound on data made for the bound to rule out most rows (rows whose
 // energy sits in different segments), with near-duplicates of the queries
-// at every distance, against the float64 brute force.
+// at every distance, against the float64 brute force. The larger base is
+// large enough for the thresholds to be seeded from a sample.
 func TestBytePathBound(t *testing.T) {
+	for _, n := range []int{1200, 4 * byteSeedPieces * byteSeedPiece} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { testBytePathBound(t, n) })
+	}
+}
+
+func testBytePathBound(t *testing.T, n int) {
 	ctx := context.Background()
-	const n, dim, nq = 1200, 448, 9
+	const dim, nq = 448, 9
 	r := rand.New(rand.NewPCG(21, 22))
 	base, queries := NewMatrix(dim, n), NewMatrix(dim, nq)
 	row := func(seg int) []float32 {
