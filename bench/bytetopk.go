@@ -171,53 +171,55 @@ func byteMerge(tops []*byteTopK, k, maxTies int) ([]byteCand, []int32) {
 }
 
 // selectByteCand reorders b so that b[n] is the element a full sort would
-// put there, with nothing larger before it and nothing smaller after it
-// (quickselect, median-of-three pivots).
+// put there, with nothing larger before it and nothing smaller after it:
+// a quickselect with median-of-three pivots and a Lomuto partition
+// without branches (the keys of candidates come in no order, so a
+// branch on each comparison is a coin toss the predictor loses half the
+// time). Candidates are distinct (the id is part of the value), so the
+// pivot is the one element equal to itself.
 func selectByteCand(b []byteCand, n int) {
-	lo, hi := 0, len(b)-1
-	for hi > lo {
-		if hi-lo < 16 {
+	for len(b) > 1 {
+		if len(b) < 16 {
 			// insertion sort of the short range
-			for i := lo + 1; i <= hi; i++ {
-				for j := i; j > lo && b[j] < b[j-1]; j-- {
+			for i := 1; i < len(b); i++ {
+				for j := i; j > 0 && b[j] < b[j-1]; j-- {
 					b[j], b[j-1] = b[j-1], b[j]
 				}
 			}
 			return
 		}
-		mid := lo + (hi-lo)/2
-		if b[mid] < b[lo] {
-			b[mid], b[lo] = b[lo], b[mid]
+		last := len(b) - 1
+		mid := last / 2
+		if b[mid] < b[0] {
+			b[mid], b[0] = b[0], b[mid]
 		}
-		if b[hi] < b[lo] {
-			b[hi], b[lo] = b[lo], b[hi]
+		if b[last] < b[0] {
+			b[last], b[0] = b[0], b[last]
 		}
-		if b[hi] < b[mid] {
-			b[hi], b[mid] = b[mid], b[hi]
+		if b[mid] < b[last] {
+			b[mid], b[last] = b[last], b[mid]
 		}
-		pivot := b[mid]
-		i, j := lo, hi
-		for i <= j {
-			for b[i] < pivot {
-				i++
+		// Now b[last] is the median of the three: the pivot.
+		pivot := b[last]
+		i := 0
+		for j, x := range b[:last] {
+			b[j] = b[i]
+			b[i] = x
+			step := 0
+			if x < pivot {
+				step = 1 // a conditional move, not a branch
 			}
-			for b[j] > pivot {
-				j--
-			}
-			if i <= j {
-				b[i], b[j] = b[j], b[i]
-				i++
-				j--
-			}
+			i += step
 		}
-		// Now b[lo..j] ≤ pivot ≤ b[i..hi], and j < i.
+		b[i], b[last] = pivot, b[i]
+		// b[:i] < pivot = b[i] < b[i+1:]
 		switch {
-		case n <= j:
-			hi = j
-		case n >= i:
-			lo = i
+		case n == i:
+			return
+		case n < i:
+			b = b[:i]
 		default:
-			return // j < n < i: b[n] == pivot, in place
+			b, n = b[i+1:], n-i-1
 		}
 	}
 }

@@ -335,3 +335,37 @@ func TestBytePathCancel(t *testing.T) {
 		require.True(t, errors.Is(err, context.Canceled), "mode %d: %v", mode, err)
 	}
 }
+
+// TestSelectByteCand checks the selection against a sort, on sizes around
+// the insertion-sort cut-over and on ordered and reversed input.
+func TestSelectByteCand(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, size := range []int{1, 2, 15, 16, 17, 100, 201, 1000} {
+		for order := range 3 {
+			b := make([]byteCand, size)
+			for i := range b {
+				b[i] = newByteCand(int32(r.IntN(50)-25), int32(i)) // many equal keys, distinct ids
+			}
+			switch order {
+			case 1:
+				slices.Sort(b)
+			case 2:
+				slices.Sort(b)
+				slices.Reverse(b)
+			}
+			want := slices.Sorted(slices.Values(b))
+			for _, n := range []int{0, size / 2, size - 1} {
+				c := slices.Clone(b)
+				selectByteCand(c, n)
+				require.Equal(t, want[n], c[n], "size %d order %d n %d", size, order, n)
+				for i := range c {
+					if i < n {
+						require.Less(t, c[i], c[n])
+					} else if i > n {
+						require.Greater(t, c[i], c[n])
+					}
+				}
+			}
+		}
+	}
+}
