@@ -387,6 +387,19 @@ bounddone:
 	VZEROUPPER
 	RET
 
+// SEGSUM stores at (AX) the sum of the sixteen dwords of Z24, a segment's
+// Σx² in bytePackAVX512; it changes Z24 and Z25.
+#define SEGSUM \
+	VEXTRACTI64X4 $1, Z24, Y25; \
+	VPADDD Y25, Y24, Y24; \
+	VEXTRACTI32X4 $1, Y24, X25; \
+	VPADDD X25, X24, X24; \
+	VPSHUFD $0x4E, X24, X25; \
+	VPADDD X25, X24, X24; \
+	VPSHUFD $0xB1, X24, X25; \
+	VPADDD X25, X24, X24; \
+	VMOVD X24, (AX)
+
 // func bytePackAVX512(src *float32, dim int, rows int, dst *byte, stride int, sq *int32, sum *int32, seg *float32, segRow int, segStep int) bool
 //
 // Converts rows × dim float32 (row-major, dim apart) to bytes, row r at
@@ -504,15 +517,7 @@ pack64:
 	VPADDQ Z15, Z26, Z26
 	VMOVDQU8 Z14, (DX)
 	// This step's Σx², summed across, is a segment's.
-	VEXTRACTI64X4 $1, Z24, Y25
-	VPADDD Y25, Y24, Y24
-	VEXTRACTI32X4 $1, Y24, X25
-	VPADDD X25, X24, X24
-	VPSHUFD $0x4E, X24, X25
-	VPADDD X25, X24, X24
-	VPSHUFD $0xB1, X24, X25
-	VPADDD X25, X24, X24
-	VMOVD X24, (AX)
+	SEGSUM
 	ADDQ segStep+72(FP), AX
 	ADDQ $256, BX
 	ADDQ $64, DX
@@ -556,15 +561,8 @@ packtail:
 packsums:
 	// The last segment: what the 16-float steps and the tail squared.
 	VPADDD Z19, Z30, Z30
-	VEXTRACTI64X4 $1, Z19, Y24
-	VPADDD Y24, Y19, Y24
-	VEXTRACTI32X4 $1, Y24, X25
-	VPADDD X25, X24, X24
-	VPSHUFD $0x4E, X24, X25
-	VPADDD X25, X24, X24
-	VPSHUFD $0xB1, X24, X25
-	VPADDD X25, X24, X24
-	VMOVD X24, (AX)
+	VMOVDQA64 Z19, Z24
+	SEGSUM
 	MOVQ segrow-8(SP), AX
 	ADDQ segRow+64(FP), AX
 	MOVQ AX, segrow-8(SP)
