@@ -95,7 +95,10 @@
 // search that ignores itself and the tombstones, plus its back-links), then,
 // after the searches that might still hold a tombstone's id have finished,
 // clears the tombstones' slots and puts them on a free list that inserts
-// reuse.
+// reuse. It then does what pgvector's does not: it walks layer 0 from the
+// entry point and relinks every live node the walk does not reach (one
+// whose in-links were all overwritten by back-link pruning or repairs, which
+// any HNSW graph allows), so that after it every key can be found again.
 //
 // # Memory layout
 //
