@@ -143,6 +143,75 @@ func TestVacuumRelinksAfterDeletes(t *testing.T) {
 	requireFindable(t, ix, vecs, key)
 }
 
+// TestSpliceKeepsReachable runs the last-resort splice alone on cut nodes
+// (a lone node, an island of two, and a chain of three reached only
+// through its head, plus whatever M = 2 orphaned on its own) in a graph
+// whose layer-0 lists are full, so that the reached node it links from
+// gives up a link: every node reached before stays reached, every live
+// node becomes reachable, and its incremental marking agrees with a fresh
+// walk.
+func TestSpliceKeepsReachable(t *testing.T) {
+	vecs := randomVectors(55, 600, 8)
+	ix, err := New(Config{Dim: 8, M: 2, EfConstruction: 24})
+	require.NoError(t, err)
+	for i, v := range vecs {
+		require.NoError(t, ix.Add(uint64(i), v))
+	}
+	nodes := levelZeroNodes(t, ix, 6)
+	l := cutInLinks(ix, nodes...)
+	// nodes[1] ↔ nodes[2] form an island; nodes[3] → nodes[4] → nodes[5]
+	// a chain whose tail is reached only through its head.
+	for _, p := range [][2]uint32{{nodes[1], nodes[2]}, {nodes[2], nodes[1]}, {nodes[3], nodes[4]}, {nodes[4], nodes[5]}} {
+		slots := ix.list(l, p[0], 0)
+		links := loadList(nil, slots)
+		storeList(slots, append(links[:min(len(links), len(slots)-1)], p[1]))
+	}
+	// Fill every other list that the cut left with room, so a splice
+	// must give up a link.
+	for n := range ix.hi {
+		if slices.Contains(nodes, n) {
+			continue
+		}
+		slots := ix.list(l, n, 0)
+		links := loadList(nil, slots)
+		for v := uint32(0); len(links) < len(slots); v++ {
+			if v != n && !slices.Contains(nodes, v) && !slices.Contains(links, v) {
+				links = append(links, v)
+			}
+		}
+		storeList(slots, links)
+	}
+	ep, epLevel, _ := ix.entryPoint()
+	hi := ix.hi
+	reached := ix.reachable(l, hi, ep)
+	before := slices.Clone(reached)
+	for _, id := range nodes {
+		require.False(t, isSet(reached, id), "node %d reachable before splicing", id)
+	}
+	indeg := ix.reachedInDegrees(l, hi, reached)
+	st := ix.getState(l)
+	moved := 0
+	for id := range hi {
+		if !isSet(reached, id) && !ix.isDeleted(l, id) && ix.splice(st, l, hi, id, ep, epLevel, reached, indeg) {
+			moved++
+		}
+	}
+	ix.putState(st)
+	require.Positive(t, moved, "no splice had to give up a link")
+
+	after := ix.reachable(l, hi, ep)
+	require.Equal(t, after, reached, "splice's bookkeeping differs from a fresh walk")
+	for id := range hi {
+		if isSet(before, id) {
+			require.True(t, isSet(after, id), "node %d lost its reachability", id)
+		}
+		if !ix.isDeleted(l, id) {
+			require.True(t, isSet(after, id), "live node %d unreachable", id)
+		}
+	}
+	checkGraph(t, ix)
+}
+
 // TestRelinkUnreachableCancelled checks that a cancelled context stops the
 // pass with an error that says so.
 func TestRelinkUnreachableCancelled(t *testing.T) {

@@ -28,10 +28,17 @@ import (
 //     from the entry point, and every live node the walk does not reach
 //     (its in-links were all overwritten by back-link pruning or repairs,
 //     rare but possible in any HNSW graph) is searched for by its own
-//     vector and linked from the nearest nodes found. When Vacuum returns
-//     with no insert running, every live node can be found. The walk reads
-//     every layer-0 list once: about 90 ns a node at M = 16 (4.4 ms for
-//     50,000 nodes), inserts waiting meanwhile.
+//     vector and offered as a back-link to the nearest nodes found, as an
+//     insert would be, or linked from the nearest reached one if the
+//     heuristic takes it nowhere; the walk is repeated, up to four times,
+//     since a new link can evict another node's last in-link. A node still
+//     unreached after that is spliced in from a reached node, which moves
+//     the link it gives up into the node's own list, so nothing else
+//     becomes unreachable. So when Vacuum returns nil, every live node is
+//     reachable on layer 0 from the entry point, which a search needs to
+//     find it (until later inserts' back-links evict links again). The
+//     walk reads every layer-0 list once: about 90 ns a node at M = 16
+//     (4.4 ms for 50,000 nodes), inserts waiting meanwhile.
 //
 // Searches, inserts and deletes may run during Vacuum (they wait only for
 // steps 4 and 5). If ctx is cancelled before step 4, Vacuum returns its
