@@ -98,7 +98,10 @@
 // reuse. It then does what pgvector's does not: it walks layer 0 from the
 // entry point and relinks every live node the walk does not reach (one
 // whose in-links were all overwritten by back-link pruning or repairs, which
-// any HNSW graph allows), so that after it every key can be found again.
+// any HNSW graph allows), as an insert would link it, and in the last resort
+// by a splice that cannot make another node unreachable, so that after it
+// every live node is reachable again. VacuumInOrder, pgcompat's exact
+// emulation of pgvector's VACUUM, does not relink.
 //
 // # Memory layout
 //

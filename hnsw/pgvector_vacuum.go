@@ -20,7 +20,9 @@ import (
 //
 // Ids in order that are not below NodeCount, and repeats, are ignored; live
 // nodes order leaves out are visited after the listed ones, in id order.
-// Everything else is as in Vacuum.
+// Everything else is as in Vacuum's steps 1 to 4; step 5, relinking the
+// nodes layer 0 no longer reaches, is left out, since pgvector's VACUUM
+// does not do it and pgcompat must end with the graph pgvector ends with.
 func (ix *Index) VacuumInOrder(ctx context.Context, order []NodeID) error {
 	return ix.runVacuum(ctx, func(v *vacuum, st *searchState) error {
 		return v.repairGraphInOrder(ctx, st, visitOrder(order, v.hi))
